@@ -1,0 +1,44 @@
+# userfaultfd for Linux 6.1: harness around the patch series.
+# `make run` builds and boots the guest and runs the userfaultfd selftest;
+# `make check` is the whole test suite. See README.md.
+
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: all run check tree export export-check kernel kernel-debug ref-kernel \
+	headers tests harness-test help
+
+all: run
+
+help:
+	@sed -n 's/^## //p' README.md
+
+tree:
+	@$(S)/series.sh tree
+
+export:
+	@$(S)/series.sh export
+
+export-check:
+	@$(S)/series.sh check
+
+kernel: tree
+	@$(S)/build-kernel.sh guest
+
+kernel-debug: tree
+	@$(S)/build-kernel.sh debug
+
+ref-kernel: tree
+	@$(S)/build-kernel.sh ref
+
+tests: tree
+	@$(S)/build-tests.sh build/tests smoke uffd
+
+harness-test:
+	@python3 -m unittest discover -s tests/harness
+
+run:
+	@$(S)/run.sh
+
+check:
+	@$(S)/check.sh

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# boot.sh NAME KERNEL LIST [BINDIR...]: pack an initramfs with busybox, the
+# guest /init, the test list and the binaries in BINDIRs, boot KERNEL in QEMU
+# under a host-side timeout, and judge the run. Logs go to build/logs/NAME.*.
+# Environment: ACCEL=tcg|kvm (tcg), SMP (2), MEM (2G), ICOUNT=1 (deterministic
+# one-vCPU mode), EXTRA_APPEND (kernel command line).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+name=$1 kernel=$2 list=$3
+shift 3
+[ -f "$kernel" ] || die "no kernel image $kernel"
+logs=$BUILD/logs
+mkdir -p "$logs"
+root=$BUILD/initramfs/$name
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests,etc}
+cp "$(command -v busybox)" "$root/bin/busybox"
+cp "$TOP/guest/init" "$root/init"
+chmod +x "$root/init"
+cp "$list" "$root/tests/list"
+for d in "$@"; do
+	[ -d "$d" ] && cp -a "$d"/. "$root/tests/"
+done
+echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+echo "nogroup:x:65534:" >>"$root/etc/group"
+initrd=$BUILD/initramfs/$name.cpio.gz
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$initrd")
+
+# Host-side limit: every test's own limit plus time to boot and power off.
+limit=$(awk -F'\t' 'NF >= 2 { s += $2 } END { print s + 0 }' "$list")
+limit=$((limit + ${BOOT_ALLOWANCE:-300}))
+
+accel=${ACCEL:-tcg}
+smp=${SMP:-2}
+qemu=(qemu-system-x86_64 -M pc -cpu max -m "${MEM:-2G}" -no-reboot
+	-display none -vga none -monitor none -nodefaults
+	-kernel "$kernel" -initrd "$initrd"
+	-serial "file:$logs/$name.console" -serial "file:$logs/$name.tap")
+case $accel in
+kvm) qemu+=(-accel kvm -cpu host) ;;
+*)
+	if [ "${ICOUNT:-0}" = 1 ]; then
+		smp=1
+		qemu+=(-accel tcg -icount shift=0,sleep=off)
+	else
+		qemu+=(-accel tcg,thread=multi)
+	fi
+	;;
+esac
+qemu+=(-smp "$smp" -append "console=ttyS0,115200 panic=-1 loglevel=7 hung_task_panic=0 softlockup_panic=0 ${EXTRA_APPEND:-}")
+
+: >"$logs/$name.status"
+rc=0
+timeout -s KILL "$limit" "${qemu[@]}" </dev/null >"$logs/$name.qemu" 2>&1 || rc=$?
+if [ $rc -eq 137 ]; then
+	echo "timeout after ${limit}s" >"$logs/$name.status"
+elif [ $rc -ne 0 ]; then
+	echo "qemu exited with $rc: $(head -c 200 "$logs/$name.qemu")" >"$logs/$name.status"
+fi
+python3 "$TOP/scripts/judge.py" --status "$logs/$name.status" \
+	"$logs/$name.console" "$logs/$name.tap" "$list" >"$logs/$name.result" || true
+cat "$logs/$name.result"
+say "console: $logs/$name.console"
+tail -n1 "$logs/$name.result" | grep -q ' 0 failed' 

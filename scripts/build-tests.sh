@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# build-tests.sh OUT GROUP...: build the static test programs that the named
+# groups (tests/groups/GROUP.list) run, against the tree's exported headers,
+# into OUT/bin, and write the guest's test list to OUT/list.
+#
+# A list line is "name<TAB>timeout<TAB>command". Every word of the command
+# that names tools/testing/selftests/vm/WORD.c in the tree or tests/guest/WORD.c
+# or tests/guest/WORD (a script) is built or copied. A line whose program is
+# not in the tree is left out and said so: the series may not have added it yet.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$1
+shift
+[ -d "$TREE" ] || die "no build/linux: run 'make tree' first"
+vm=$TREE/tools/testing/selftests/vm
+hdr=$BUILD/obj/headers
+mkdir -p "$out/bin"
+: >"$out/list"
+
+# The tree's own uapi headers.
+if ! [ -f "$hdr/stamp" ] || [ -n "$(find "$TREE/include/uapi" "$TREE/arch/x86/include/uapi" -newer "$hdr/stamp" -print -quit)" ]; then
+	make -s -C "$TREE" O="$hdr" ARCH=x86 headers_install INSTALL_HDR_PATH="$hdr/usr" >"$hdr.log" 2>&1 ||
+		die "make headers_install failed (see $hdr.log)"
+	touch "$hdr/stamp"
+fi
+
+cflags=(-static -O2 -g0 -Wall -pthread -I"$hdr/usr/include" -I"$TREE/tools/testing/selftests"
+	-I"$vm" -I"$TOP/tests/guest" -D_GNU_SOURCE)
+
+build_one() {
+	local word=$1 src extra=()
+	[ -e "$out/bin/$word" ] && return 0
+	if [ -f "$TOP/tests/guest/$word.c" ]; then
+		src=$TOP/tests/guest/$word.c
+	elif [ -f "$vm/$word.c" ]; then
+		src=$vm/$word.c
+		grep -q '"vm_util.h"' "$src" && extra+=("$vm/vm_util.c")
+	elif [ -f "$TOP/tests/guest/$word" ]; then
+		cp "$TOP/tests/guest/$word" "$out/bin/$word"
+		chmod +x "$out/bin/$word"
+		return 0
+	else
+		return 1
+	fi
+	gcc "${cflags[@]}" -o "$out/bin/$word" "$src" "${extra[@]}" -lrt -lm \
+		>"$out/bin/$word.log" 2>&1 || { cat "$out/bin/$word.log" >&2; die "building test program $word failed"; }
+	rm -f "$out/bin/$word.log"
+}
+
+# Whether the tree has the userfaultfd system call (the series adds it).
+uffd=absent
+grep -rqsE '^config USERFAULTFD$' "$TREE/init/Kconfig" "$TREE/mm/Kconfig" "$TREE/fs/Kconfig" && uffd=present
+
+total=0
+for g in "$@"; do
+	gl=$TOP/tests/groups/$g.list
+	[ -f "$gl" ] || die "no test group $g"
+	n=0
+	while IFS=$'\t' read -r name tmo cmd; do
+		case $name in ''|'#'*) continue ;; esac
+		cmd=${cmd//@UFFD@/$uffd}
+		prog=${cmd%% *}
+		if ! build_one "$prog"; then
+			say "  $g/$name: $prog is not in this tree; left out"
+			continue
+		fi
+		for w in ${cmd#"$prog"}; do
+			case $w in -*|/*|*[!A-Za-z0-9_.-]*) continue ;; esac
+			build_one "$w" || true
+		done
+		printf '%s/%s\t%s\t%s\n' "$g" "$name" "$tmo" "$cmd" >>"$out/list"
+		n=$((n + 1))
+	done <"$gl"
+	[ $n -gt 0 ] || say "  group $g: no test programs in this tree yet"
+	total=$((total + n))
+done
+say "built $total tests into $out"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# checkpatch.sh strict|errors PATCH: run the tree's checkpatch.pl.
+#   strict: --strict, and any error, warning or check fails.
+#   errors: only errors fail (the base preparation removes code wholesale).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+mode=$1 patch=$2
+out=$(perl "$TREE/scripts/checkpatch.pl" --no-tree --strict --show-types --no-summary --terse \
+	--ignore FILE_PATH_CHANGES "$patch" 2>&1) || true
+case $mode in
+strict) bad=$(grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" || true) ;;
+*) bad=$(grep -E ': ERROR:' <<<"$out" || true) ;;
+esac
+if [ -n "$bad" ]; then
+	echo "$bad"
+	echo "error: $(basename "$patch"): $(grep -c . <<<"$bad") checkpatch finding(s)"
+	exit 1
+fi
+echo "$(basename "$patch"): clean ($mode)"
