@@ -2,7 +2,7 @@
 # boot.sh NAME KERNEL LIST [BINDIR...]: pack an initramfs with busybox, the
 # guest /init, the test list and the binaries in BINDIRs, boot KERNEL in QEMU
 # under a host-side timeout, and judge the run. Logs go to build/logs/NAME.*.
-# Environment: ACCEL=tcg|kvm (tcg), SMP (2), MEM (2G), ICOUNT=1 (deterministic
+# Environment: ACCEL=tcg|kvm (tcg), SMP (2), MEM (4G), ICOUNT=1 (deterministic
 # one-vCPU mode), EXTRA_APPEND (kernel command line).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -35,7 +35,7 @@ limit=$((limit + ${BOOT_ALLOWANCE:-300}))
 
 accel=${ACCEL:-tcg}
 smp=${SMP:-2}
-qemu=(qemu-system-x86_64 -M pc -cpu max -m "${MEM:-2G}" -no-reboot
+qemu=(qemu-system-x86_64 -M pc -cpu max -m "${MEM:-4G}" -no-reboot
 	-display none -vga none -monitor none -nodefaults
 	-kernel "$kernel" -initrd "$initrd"
 	-serial "file:$logs/$name.console" -serial "file:$logs/$name.tap")

@@ -26,16 +26,18 @@ if ! [ -f "$hdr/stamp" ] || [ -n "$(find "$TREE/include/uapi" "$TREE/arch/x86/in
 fi
 
 cflags=(-static -O2 -g0 -Wall -pthread -I"$hdr/usr/include" -I"$TREE/tools/testing/selftests"
-	-I"$vm" -I"$TOP/tests/guest" -D_GNU_SOURCE)
+	-I"$vm" -I"$TOP/tests/guest" -I"$TREE" -D_GNU_SOURCE)
 
 build_one() {
-	local word=$1 src extra=()
-	[ -e "$out/bin/$word" ] && return 0
+	local word=$1 src extra=() log
+	log=$out/logs/$word.log
+	mkdir -p "$out/logs"
 	if [ -f "$TOP/tests/guest/$word.c" ]; then
 		src=$TOP/tests/guest/$word.c
 	elif [ -f "$vm/$word.c" ]; then
 		src=$vm/$word.c
 		grep -q '"vm_util.h"' "$src" && extra+=("$vm/vm_util.c")
+		grep -q '<numa.h>' "$src" && extra+=(-lnuma)
 	elif [ -f "$TOP/tests/guest/$word" ]; then
 		cp "$TOP/tests/guest/$word" "$out/bin/$word"
 		chmod +x "$out/bin/$word"
@@ -43,9 +45,13 @@ build_one() {
 	else
 		return 1
 	fi
-	gcc "${cflags[@]}" -o "$out/bin/$word" "$src" "${extra[@]}" -lrt -lm \
-		>"$out/bin/$word.log" 2>&1 || { cat "$out/bin/$word.log" >&2; die "building test program $word failed"; }
-	rm -f "$out/bin/$word.log"
+	# Up to date: newer than its sources and the headers.
+	if [ "$out/bin/$word" -nt "$src" ] && [ "$out/bin/$word" -nt "$hdr/stamp" ] &&
+	   { [ ${#extra[@]} -eq 0 ] || [ "$out/bin/$word" -nt "$vm/vm_util.c" ]; }; then
+		return 0
+	fi
+	gcc "${cflags[@]}" -o "$out/bin/$word" "$src" "${extra[@]}" -lrt -lm >"$log" 2>&1 ||
+		{ head -n 20 "$log" >&2; die "building test program $word failed (log $log)"; }
 }
 
 # Whether the tree has the userfaultfd system call (the series adds it).

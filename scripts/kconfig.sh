@@ -30,7 +30,7 @@ for f in "$@"; do
 done
 
 (cd "$src" && KCONFIG_CONFIG="$obj/.config" ARCH=x86 \
-	scripts/kconfig/merge_config.sh -n -m -O "$obj" "${frags[@]}" >"$obj/merge.log" 2>&1) ||
+	scripts/kconfig/merge_config.sh -n -O "$obj" "${frags[@]}" >"$obj/merge.log" 2>&1) ||
 	die "merge_config.sh failed (see $obj/merge.log)"
 make -s -C "$src" O="$obj" ARCH=x86 olddefconfig >>"$obj/merge.log" 2>&1 ||
 	die "olddefconfig failed (see $obj/merge.log)"

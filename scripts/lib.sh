@@ -9,7 +9,7 @@ CACHE=${UFFD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uffd-base}
 . "$TOP/base/VERSION"
 
 # Fixed identity and dates: the export must be byte-stable.
-export GIT_COMMITTER_NAME="uffd harness" GIT_COMMITTER_EMAIL="harness@localhost"
+export GIT_COMMITTER_NAME="Userfaultfd Series" GIT_COMMITTER_EMAIL="userfaultfd@localhost"
 export GIT_COMMITTER_DATE="2015-09-04 00:00:00 +0000"
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -55,6 +55,7 @@ need_all() {
 	need_file /usr/include/libelf.h libelf-dev
 	need_file /usr/include/openssl/ssl.h libssl-dev
 	need_file /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
+	need_file /usr/lib/x86_64-linux-gnu/libnuma.a libnuma-dev
 	# The guest's /bin/sh must be a static busybox.
 	if ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
 		need_file /nonexistent-force busybox-static
