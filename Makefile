@@ -6,7 +6,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check tree export export-check kernel kernel-debug ref-kernel \
-	headers tests harness-test help
+	headers tests harness-test help health-compare
 
 all: run
 
@@ -42,3 +42,6 @@ run:
 
 check:
 	@$(S)/check.sh
+
+health-compare: tree
+	@$(S)/health-compare.sh
