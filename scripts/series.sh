@@ -9,6 +9,7 @@ set -euo pipefail
 PREP=$TOP/base/prep
 PATCHES=$TOP/patches
 STAMP=$TREE/.git/uffd-export-stamp
+mkdir -p "$PREP" "$PATCHES"
 BRANCH=series
 
 # Write the export of the tree into $1/prep and $1/patches.
@@ -74,22 +75,30 @@ sys.stdout.write(subject + ('\n\n' + body if body else '') + '\n')
 PY
 }
 
+# A patch did not apply: leave the tree at the last one that did, marked as
+# holding nothing of the user's, so a fixed patch can be applied again.
+am_failed() {
+	git -C "$TREE" am --abort >/dev/null 2>&1 || true
+	git -C "$TREE" rev-parse -q --verify base >/dev/null || git -C "$TREE" tag base
+	tree_export_digest >"$STAMP"
+	die "$1 (see $BUILD/am.log)"
+}
+
 apply_series() {
 	local p
 	git -C "$TREE" checkout -q -f -B "$BRANCH" pristine
+	git -C "$TREE" tag -d base >/dev/null 2>&1 || true
 	for p in "$PREP"/*.patch; do
 		[ -e "$p" ] || continue
 		git -C "$TREE" am -q --keep-cr "$p" >/dev/null 2>"$BUILD/am.log" ||
-			{ git -C "$TREE" am --abort >/dev/null 2>&1 || true
-			  die "base/prep/$(basename "$p") does not apply to the pinned base (see $BUILD/am.log)"; }
+			am_failed "base/prep/$(basename "$p") does not apply to the pinned base"
 	done
 	git -C "$TREE" tag -f base >/dev/null
 	for p in "$PATCHES"/*.patch; do
 		[ -e "$p" ] || continue
 		case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
 		git -C "$TREE" am -q --keep-cr "$p" >/dev/null 2>"$BUILD/am.log" ||
-			{ git -C "$TREE" am --abort >/dev/null 2>&1 || true
-			  die "patches/$(basename "$p") does not apply on base (see $BUILD/am.log)"; }
+			am_failed "patches/$(basename "$p") does not apply on base"
 	done
 	load_cover_letter
 	digest "$PREP" "$PATCHES" >"$STAMP"
