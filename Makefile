@@ -22,16 +22,20 @@ export:
 export-check:
 	@$(S)/series.sh check
 
-kernel: tree
+kernel:
+	@$(S)/series.sh ensure
 	@$(S)/build-kernel.sh guest
 
-kernel-debug: tree
+kernel-debug:
+	@$(S)/series.sh ensure
 	@$(S)/build-kernel.sh debug
 
-ref-kernel: tree
+ref-kernel:
+	@$(S)/series.sh ensure
 	@$(S)/build-kernel.sh ref
 
-tests: tree
+tests:
+	@$(S)/series.sh ensure
 	@$(S)/build-tests.sh build/tests smoke uffd
 
 harness-test:
@@ -43,5 +47,6 @@ run:
 check:
 	@$(S)/check.sh
 
-health-compare: tree
+health-compare:
+	@$(S)/series.sh ensure
 	@$(S)/health-compare.sh

@@ -44,7 +44,7 @@ done <"$BUILD/logs/harness.log"
 grep -q '^OK' "$BUILD/logs/harness.log" || fail "harness: unittest did not finish OK (log $BUILD/logs/harness.log)"
 
 stage "tree"
-record "tree" "$TOP/scripts/series.sh" tree || finish
+record "tree" "$TOP/scripts/series.sh" ensure || finish
 stage "export-check"
 record "export-check" "$TOP/scripts/series.sh" check
 

@@ -7,7 +7,7 @@ set -euo pipefail
 stage "tools"
 need_all
 stage "base and tree"
-"$TOP/scripts/series.sh" tree
+"$TOP/scripts/series.sh" ensure
 stage "guest kernel"
 "$TOP/scripts/build-kernel.sh" guest
 stage "test programs"

@@ -3,6 +3,7 @@
 #   series.sh tree [FORCE=1 in env]  build/linux from base + base/prep + patches
 #   series.sh export                 write base/prep/ and patches/ from the tree
 #   series.sh check                  fail if an export would change any file
+#   series.sh ensure                 as tree, but keep a tree with unexported work
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -150,6 +151,24 @@ cmd_tree() {
 	say "build/linux: pristine, base and $(git -C "$TREE" rev-list --count base..HEAD) series commits"
 }
 
+# For make run/kernel/check: make the tree if there is none, re-apply after
+# a pull, and otherwise build what the developer has, edits and all.
+cmd_ensure() {
+	local now
+	if [ -d "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify pristine >/dev/null; then
+		if tree_dirty; then
+			say "build/linux has uncommitted edits: building them as they are"
+			return 0
+		fi
+		now=$(tree_export_digest)
+		if [ "$now" != "$(digest "$PREP" "$PATCHES")" ] && { ! [ -f "$STAMP" ] || [ "$now" != "$(cat "$STAMP")" ]; }; then
+			say "build/linux has commits not exported yet: building them as they are"
+			return 0
+		fi
+	fi
+	cmd_tree
+}
+
 cmd_export() {
 	local tmp
 	[ -d "$TREE/.git" ] || die "no build/linux: run 'make tree' first"
@@ -190,6 +209,7 @@ cmd_check() {
 
 case ${1:-} in
 tree) cmd_tree ;;
+ensure) cmd_ensure ;;
 export) cmd_export ;;
 check) cmd_check ;;
 *) die "usage: series.sh tree|export|check" ;;
