@@ -52,6 +52,9 @@ class RecordedRuns(unittest.TestCase):
     def test_lockdep_splat(self):
         self.check('lockdep', 1)
 
+    def test_lockdep_assertion_warning(self):
+        self.check('warning', 1)
+
     def test_summary_line_is_plain(self):
         for name in sorted(os.listdir(LOGS)):
             _, got, _ = run_case(name)
