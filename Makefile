@@ -6,7 +6,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check tree export export-check kernel kernel-debug ref-kernel \
-	headers tests harness-test help health-compare
+	headers tests harness-test help health-compare stress bisect-check
 
 all: run
 
@@ -50,3 +50,12 @@ check:
 health-compare:
 	@$(S)/series.sh ensure
 	@$(S)/health-compare.sh
+
+# STRESS_MINUTES (30), STRESS_N (20), STRESS_BOUNCES (99), STRESS_TYPE (anon),
+# STRESS_ITER_TIMEOUT (1200), STRESS_SEED: see scripts/stress.sh.
+stress: kernel-debug
+	@$(S)/stress.sh
+
+# BISECT_BUILD=0 leaves out the builds: see scripts/bisect-check.sh.
+bisect-check:
+	@$(S)/bisect-check.sh

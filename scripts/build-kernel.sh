@@ -6,6 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+need_all
 kind=${1:-guest}
 frags=("$TOP/configs/guest.config" "$TOP/configs/series.config")
 src=$TREE

@@ -10,6 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+need_all
 out=$1
 shift
 [ -d "$TREE" ] || die "no build/linux: run 'make tree' first"

@@ -59,6 +59,9 @@ for p in "$TOP"/patches/*.patch; do
 	record "checkpatch --strict patches/$(basename "$p")" "$TOP/scripts/checkpatch.sh" strict "$p"
 done
 
+stage "kernel-doc"
+record "kernel-doc: series files in fs/ mm/ include/ kernel/" "$TOP/scripts/kernel-doc.sh" "$TREE" base
+
 stage "base has no userfaultfd"
 record "no userfaultfd at base" "$TOP/scripts/uffd-grep.sh"
 

@@ -35,18 +35,25 @@ done
 make -s -C "$src" O="$obj" ARCH=x86 olddefconfig >>"$obj/merge.log" 2>&1 ||
 	die "olddefconfig failed (see $obj/merge.log)"
 
-bad=()
+# The last fragment that names a symbol decides its value.
+declare -A want=()
+order=()
 for f in "${frags[@]}"; do
 	while IFS= read -r line; do
 		case $line in
-		"# CONFIG_"*" is not set") sym=${line#\# }; sym=${sym%% *}; want=n ;;
-		CONFIG_*=*) sym=${line%%=*}; want=${line#*=} ;;
+		"# CONFIG_"*" is not set") sym=${line#\# }; sym=${sym%% *}; val=n ;;
+		CONFIG_*=*) sym=${line%%=*}; val=${line#*=} ;;
 		*) continue ;;
 		esac
-		have=$(grep -E "^$sym=" "$obj/.config" | head -n1 | cut -d= -f2-) || true
-		[ -n "$have" ] || have=n
-		[ "$have" = "$want" ] || bad+=("$sym=$want (got $have)")
+		[ -n "${want[$sym]+set}" ] || order+=("$sym")
+		want[$sym]=$val
 	done <"$f"
+done
+bad=()
+for sym in "${order[@]}"; do
+	have=$(grep -E "^$sym=" "$obj/.config" | head -n1 | cut -d= -f2-) || true
+	[ -n "$have" ] || have=n
+	[ "$have" = "${want[$sym]}" ] || bad+=("$sym=${want[$sym]} (got $have)")
 done
 if [ ${#bad[@]} -gt 0 ]; then
 	die "config symbols not set as asked: ${bad[*]}"

@@ -45,6 +45,7 @@ need_all() {
 	need flex flex
 	need bison bison
 	need bc bc
+	need rsync rsync
 	need cpio cpio
 	need xz xz-utils
 	need perl perl
