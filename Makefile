@@ -6,7 +6,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check tree export export-check kernel kernel-debug ref-kernel \
-	headers tests harness-test help health-compare stress bisect-check
+	headers tests harness-test help health-compare stress bisect-check bench
 
 all: run
 
@@ -50,6 +50,12 @@ check:
 health-compare:
 	@$(S)/series.sh ensure
 	@$(S)/health-compare.sh
+
+# BENCH_ROUNDS (3), BENCH_DET_RUNS (1), BENCH_MODES (det wall),
+# BENCH_NO_BUILD: see scripts/bench.sh.
+bench:
+	@$(S)/series.sh ensure
+	@$(S)/bench.sh
 
 # STRESS_MINUTES (30), STRESS_N (20), STRESS_BOUNCES (99), STRESS_TYPE (anon),
 # STRESS_ITER_TIMEOUT (1200), STRESS_SEED: see scripts/stress.sh.

@@ -4,9 +4,10 @@
 # into OUT/bin, and write the guest's test list to OUT/list.
 #
 # A list line is "name<TAB>timeout<TAB>command". Every word of the command
-# that names tools/testing/selftests/vm/WORD.c in the tree or tests/guest/WORD.c
-# or tests/guest/WORD (a script) is built or copied. A line whose program is
-# not in the tree is left out and said so: the series may not have added it yet.
+# that names tools/testing/selftests/vm/WORD.c in the tree, tests/guest/WORD.c,
+# bench/WORD.c or tests/guest/WORD (a script) is built or copied. A line whose
+# program is not in the tree is left out and said so: the series may not have
+# added it yet.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,6 +36,8 @@ build_one() {
 	mkdir -p "$out/logs"
 	if [ -f "$TOP/tests/guest/$word.c" ]; then
 		src=$TOP/tests/guest/$word.c
+	elif [ -f "$TOP/bench/$word.c" ]; then
+		src=$TOP/bench/$word.c
 	elif [ -f "$vm/$word.c" ]; then
 		src=$vm/$word.c
 		grep -q '"vm_util.h"' "$src" && extra+=("$vm/vm_util.c")

@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd-bench: userfaultfd micro-benchmarks, run in the guest by `make bench`.
+ *
+ *   uffd-bench roundtrip copy|zero read|poll [FAULTS]
+ *   uffd-bench floor read|write|memcpy [FAULTS]
+ *   uffd-bench scaling [FAULTS]
+ *   uffd-bench fill [MIB]
+ *   uffd-bench bounce PROG MIB BOUNCES
+ *
+ * Every figure is printed on stdout as one line "BENCH metric value unit";
+ * latency distributions as "HIST name bucket_ns count" lines (only the
+ * buckets that are not empty; 8 buckets per power of two, a bucket named by
+ * its lower bound).  Times come from clock_gettime(CLOCK_MONOTONIC): in the
+ * deterministic mode of the harness (QEMU -icount shift=0) one nanosecond
+ * is one guest instruction.
+ *
+ * roundtrip: one faulting thread reads the first byte of every page of a
+ * 16 MiB registered area, one page after the other; one handler thread
+ * resolves each fault by UFFDIO_COPY of a 4 KiB page or by UFFDIO_ZEROPAGE,
+ * reading the messages with a blocking read() or with poll() and a
+ * non-blocking read().  The latency of a fault is the time from just before
+ * the first touch to just after the access completes.  The area is emptied
+ * with MADV_DONTNEED between passes; the first pass (which also allocates
+ * the page tables) is not counted.
+ *
+ * floor: the same pattern on an unregistered area (a plain page fault; a
+ * read maps the zero page, a write allocates a page) and a 4 KiB memcpy()
+ * between two pre-faulted buffers.
+ *
+ * scaling: T faulting threads write the first byte of every page of their
+ * share of a registered area, H handler threads resolve the faults by
+ * UFFDIO_COPY (blocking read()), for T and H in 1, 2, 4, 8; faults/s.
+ *
+ * fill: UFFDIO_COPY of MIB MiB into a registered area in 4 KiB, 64 KiB and
+ * 2 MiB chunks, UFFDIO_ZEROPAGE of the same, and a memcpy() into pre-faulted
+ * memory; GiB/s.
+ *
+ * bounce: runs "PROG anon MIB BOUNCES" (the userfaultfd selftest) and gives
+ * MIB * BOUNCES / elapsed time in MiB/s.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/userfaultfd.h>
+
+#ifndef __NR_userfaultfd
+#define __NR_userfaultfd 323
+#endif
+
+#define PAGE		4096UL
+#define RT_PAGES	4096UL		/* pages of the round-trip area */
+#define RT_FAULTS	102400UL	/* measured faults, 25 passes */
+#define SCALE_FAULTS	16384UL		/* faults per scaling configuration */
+#define FILL_MIB	256UL
+#define MAX_THREADS	8
+#define HIST_SUB	8		/* buckets per power of two */
+#define HIST_BUCKETS	(64 * HIST_SUB)
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "uffd-bench: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void *map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap %zu bytes: %s\n", len, strerror(errno));
+	return p;
+}
+
+static void discard(void *p, size_t len)
+{
+	if (madvise(p, len, MADV_DONTNEED))
+		die("MADV_DONTNEED: %s\n", strerror(errno));
+}
+
+/* A userfaultfd with UFFD_API and no feature, @addr..+@len registered. */
+static int uffd_setup(void *addr, size_t len, int flags)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = 0 };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | flags);
+
+	if (fd < 0)
+		die("userfaultfd: %s\n", strerror(errno));
+	if (ioctl(fd, UFFDIO_API, &api))
+		die("UFFDIO_API: %s\n", strerror(errno));
+	if (ioctl(fd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_REGISTER: %s\n", strerror(errno));
+	if ((reg.ioctls & (1ULL << _UFFDIO_COPY)) == 0 ||
+	    (reg.ioctls & (1ULL << _UFFDIO_ZEROPAGE)) == 0)
+		die("UFFDIO_REGISTER: ioctls 0x%llx\n",
+		    (unsigned long long)reg.ioctls);
+	return fd;
+}
+
+static void uffd_wake(int fd, unsigned long addr, size_t len)
+{
+	struct uffdio_range r = { .start = addr, .len = len };
+
+	if (ioctl(fd, UFFDIO_WAKE, &r))
+		die("UFFDIO_WAKE: %s\n", strerror(errno));
+}
+
+/*
+ * UFFDIO_COPY or UFFDIO_ZEROPAGE (@src NULL) of @len bytes at @dst.  Goes on
+ * after EAGAIN from where the kernel stopped; EEXIST (the page is already
+ * there) wakes the faulting threads itself, which the kernel does not.
+ */
+static void resolve(int fd, unsigned long dst, const char *src, size_t len)
+{
+	size_t done = 0;
+	int64_t got;
+	int ret;
+
+	while (done < len) {
+		if (src) {
+			struct uffdio_copy c = {
+				.dst = dst + done,
+				.src = (uintptr_t)src + done,
+				.len = len - done,
+			};
+
+			ret = ioctl(fd, UFFDIO_COPY, &c);
+			got = c.copy;
+		} else {
+			struct uffdio_zeropage z = {
+				.range = { .start = dst + done,
+					   .len = len - done },
+			};
+
+			ret = ioctl(fd, UFFDIO_ZEROPAGE, &z);
+			got = z.zeropage;
+		}
+		if (!ret) {
+			done += got;
+			continue;
+		}
+		if (errno == EAGAIN) {
+			if (got > 0)
+				done += got;
+			continue;
+		}
+		if (errno == EEXIST) {
+			uffd_wake(fd, dst + done, PAGE);
+			done += PAGE;
+			continue;
+		}
+		die("%s at 0x%lx: %s\n", src ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE",
+		    dst + done, strerror(errno));
+	}
+}
+
+/* Reads up to @n messages into @msgs; polls first if @poll_first. */
+static int uffd_get(int fd, int poll_first, struct uffd_msg *msgs, int n)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t r;
+
+	for (;;) {
+		if (poll_first) {
+			if (poll(&pfd, 1, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				die("poll: %s\n", strerror(errno));
+			}
+			if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+				die("poll: revents 0x%x\n", pfd.revents);
+			if (!(pfd.revents & POLLIN))
+				continue;
+		}
+		r = read(fd, msgs, n * sizeof(*msgs));
+		if (r > 0)
+			return r / sizeof(*msgs);
+		if (r == 0)
+			die("read(uffd): no message\n");
+		if (errno != EAGAIN && errno != EINTR)
+			die("read(uffd): %s\n", strerror(errno));
+	}
+}
+
+static unsigned long fault_addr(const struct uffd_msg *msg)
+{
+	if (msg->event != UFFD_EVENT_PAGEFAULT)
+		die("unexpected uffd event 0x%x\n", msg->event);
+	return msg->arg.pagefault.address & ~(PAGE - 1);
+}
+
+/* Percentiles and the histogram of @n latencies (sorted in place). */
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static unsigned int bucket_of(uint64_t v)
+{
+	unsigned int k;
+
+	if (v < HIST_SUB)
+		return v;
+	k = 63 - __builtin_clzll(v);
+	return (k - 2) * HIST_SUB + ((v >> (k - 3)) & (HIST_SUB - 1));
+}
+
+static uint64_t bucket_low(unsigned int b)
+{
+	unsigned int k;
+
+	if (b < HIST_SUB)
+		return b;
+	k = b / HIST_SUB + 2;
+	return (uint64_t)(HIST_SUB + b % HIST_SUB) << (k - 3);
+}
+
+static void report_latency(const char *name, uint64_t *lat, size_t n)
+{
+	static const struct { const char *tag; unsigned int permille; } pct[] = {
+		{ "p50", 500 }, { "p90", 900 }, { "p99", 990 }, { "p99.9", 999 },
+	};
+	static unsigned long hist[HIST_BUCKETS];
+	unsigned int i;
+	size_t rank;
+
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	for (i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
+		/* Nearest rank: the smallest value >= pct of the samples. */
+		rank = (n * pct[i].permille + 999) / 1000;
+		printf("BENCH %s.%s %llu ns\n", name, pct[i].tag,
+		       (unsigned long long)lat[rank ? rank - 1 : 0]);
+	}
+	memset(hist, 0, sizeof(hist));
+	for (rank = 0; rank < n; rank++)
+		hist[bucket_of(lat[rank])]++;
+	for (i = 0; i < HIST_BUCKETS; i++)
+		if (hist[i])
+			printf("HIST %s %llu %lu\n", name,
+			       (unsigned long long)bucket_low(i), hist[i]);
+	fflush(stdout);
+}
+
+/* Round trip */
+
+struct rt_handler {
+	int uffd;
+	int poll;		/* poll() and non-blocking read() */
+	int zero;		/* UFFDIO_ZEROPAGE, else UFFDIO_COPY */
+	const char *src;
+	unsigned long end;	/* the address that ends the thread */
+};
+
+static void *rt_handler(void *arg)
+{
+	struct rt_handler *h = arg;
+	struct uffd_msg msg;
+	unsigned long addr;
+
+	do {
+		uffd_get(h->uffd, h->poll, &msg, 1);
+		addr = fault_addr(&msg);
+		resolve(h->uffd, addr, h->zero ? NULL : h->src, PAGE);
+	} while (addr != h->end);
+	return NULL;
+}
+
+/*
+ * Touches every page of @area (RT_PAGES) once per pass, passes + 1 times,
+ * and stores the latencies of all passes but the first in @lat.
+ */
+static void touch_passes(char *area, int write, unsigned long passes,
+			 uint64_t *lat)
+{
+	volatile char *p;
+	unsigned long pass, i;
+	uint64_t t0;
+
+	for (pass = 0; pass <= passes; pass++) {
+		discard(area, RT_PAGES * PAGE);
+		for (i = 0; i < RT_PAGES; i++) {
+			p = area + i * PAGE;
+			t0 = now_ns();
+			if (write)
+				*p = 1;
+			else
+				(void)*p;
+			if (pass)
+				*lat++ = now_ns() - t0;
+		}
+	}
+}
+
+static unsigned long passes_for(unsigned long faults)
+{
+	unsigned long passes = (faults + RT_PAGES - 1) / RT_PAGES;
+
+	return passes ? passes : 1;
+}
+
+static uint64_t *alloc_lat(unsigned long n)
+{
+	uint64_t *lat = malloc(n * sizeof(*lat));
+
+	if (!lat)
+		die("out of memory\n");
+	return lat;
+}
+
+static void cmd_roundtrip(int argc, char **argv)
+{
+	struct rt_handler h = { 0 };
+	unsigned long faults = RT_FAULTS, passes;
+	int poll_mode;
+	char name[64], *area;
+	pthread_t thread;
+	uint64_t *lat;
+
+	if (argc < 2)
+		die("usage: roundtrip copy|zero read|poll [FAULTS]\n");
+	if (!strcmp(argv[0], "zero"))
+		h.zero = 1;
+	else if (strcmp(argv[0], "copy"))
+		die("roundtrip: copy or zero, not %s\n", argv[0]);
+	poll_mode = !strcmp(argv[1], "poll");
+	if (!poll_mode && strcmp(argv[1], "read"))
+		die("roundtrip: read or poll, not %s\n", argv[1]);
+	if (argc > 2)
+		faults = strtoul(argv[2], NULL, 0);
+	passes = passes_for(faults);
+
+	/* One more page: touching it stops the handler. */
+	area = map_anon((RT_PAGES + 1) * PAGE);
+	h.src = map_anon(PAGE);
+	memset((char *)h.src, 0x5a, PAGE);
+	h.uffd = uffd_setup(area, (RT_PAGES + 1) * PAGE,
+			    poll_mode ? O_NONBLOCK : 0);
+	h.end = (unsigned long)area + RT_PAGES * PAGE;
+	h.poll = poll_mode;
+	lat = alloc_lat(passes * RT_PAGES);
+	if (pthread_create(&thread, NULL, rt_handler, &h))
+		die("pthread_create\n");
+
+	touch_passes(area, 0, passes, lat);
+
+	(void)*(volatile char *)(area + RT_PAGES * PAGE);
+	pthread_join(thread, NULL);
+	snprintf(name, sizeof(name), "roundtrip.%s.%s", argv[0], argv[1]);
+	report_latency(name, lat, passes * RT_PAGES);
+	close(h.uffd);
+	free(lat);
+}
+
+/* Floor */
+
+static void cmd_floor(int argc, char **argv)
+{
+	unsigned long faults = RT_FAULTS, passes, i, n;
+	char *area, *src, *dst;
+	uint64_t *lat, t0;
+
+	if (argc < 1)
+		die("usage: floor read|write|memcpy [FAULTS]\n");
+	if (argc > 1)
+		faults = strtoul(argv[1], NULL, 0);
+	passes = passes_for(faults);
+	n = passes * RT_PAGES;
+	lat = alloc_lat(n);
+	area = map_anon(RT_PAGES * PAGE);
+
+	if (!strcmp(argv[0], "read")) {
+		touch_passes(area, 0, passes, lat);
+		report_latency("floor.fault.read", lat, n);
+	} else if (!strcmp(argv[0], "write")) {
+		touch_passes(area, 1, passes, lat);
+		report_latency("floor.fault.write", lat, n);
+	} else if (!strcmp(argv[0], "memcpy")) {
+		/* 4 KiB memcpy() between pre-faulted buffers, pages in turn. */
+		src = map_anon(RT_PAGES * PAGE);
+		memset(src, 0x5a, RT_PAGES * PAGE);
+		memset(area, 0, RT_PAGES * PAGE);
+		for (i = 0; i < n + RT_PAGES; i++) {
+			dst = area + (i % RT_PAGES) * PAGE;
+			t0 = now_ns();
+			memcpy(dst, src + (i % RT_PAGES) * PAGE, PAGE);
+			__asm__ volatile("" : : "r"(dst) : "memory");
+			if (i >= RT_PAGES)
+				lat[i - RT_PAGES] = now_ns() - t0;
+		}
+		report_latency("floor.memcpy4k", lat, n);
+	} else {
+		die("floor: read, write or memcpy, not %s\n", argv[0]);
+	}
+	free(lat);
+}
+
+/* Scaling */
+
+struct sc_state {
+	char *area;
+	int uffd;
+	const char *src;
+	unsigned long per_thread;	/* pages a faulting thread writes */
+	unsigned long end;		/* first sentinel page */
+	pthread_barrier_t start;
+	uint64_t t_start[MAX_THREADS], t_end[MAX_THREADS];
+};
+
+struct sc_arg {
+	struct sc_state *s;
+	int nr;
+};
+
+static void *sc_handler(void *arg)
+{
+	struct sc_state *s = arg;
+	struct uffd_msg msgs[16];
+	unsigned long addr;
+	int i, n, stop = 0;
+
+	while (!stop) {
+		n = uffd_get(s->uffd, 0, msgs, 16);
+		for (i = 0; i < n; i++) {
+			addr = fault_addr(&msgs[i]);
+			resolve(s->uffd, addr, s->src, PAGE);
+			if (addr >= s->end)
+				stop = 1;
+		}
+	}
+	return NULL;
+}
+
+static void *sc_faulter(void *arg)
+{
+	struct sc_arg *a = arg;
+	struct sc_state *s = a->s;
+	volatile char *p = s->area + a->nr * s->per_thread * PAGE;
+	unsigned long i;
+
+	pthread_barrier_wait(&s->start);
+	s->t_start[a->nr] = now_ns();
+	for (i = 0; i < s->per_thread; i++)
+		p[i * PAGE] = 1;
+	s->t_end[a->nr] = now_ns();
+	return NULL;
+}
+
+/* One configuration: @t faulting threads, @h handler threads; faults/s. */
+static double sc_run(struct sc_state *s, size_t len, int t, int h,
+		     unsigned long faults)
+{
+	pthread_t ft[MAX_THREADS], ht[MAX_THREADS];
+	struct sc_arg args[MAX_THREADS];
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+	int i;
+
+	discard(s->area, len);
+	s->per_thread = faults / t;
+	pthread_barrier_init(&s->start, NULL, t);
+	for (i = 0; i < h; i++)
+		if (pthread_create(&ht[i], NULL, sc_handler, s))
+			die("pthread_create\n");
+	for (i = 0; i < t; i++) {
+		args[i].s = s;
+		args[i].nr = i;
+		if (pthread_create(&ft[i], NULL, sc_faulter, &args[i]))
+			die("pthread_create\n");
+	}
+	for (i = 0; i < t; i++) {
+		pthread_join(ft[i], NULL);
+		if (s->t_start[i] < t0)
+			t0 = s->t_start[i];
+		if (s->t_end[i] > t1)
+			t1 = s->t_end[i];
+	}
+	/* Each handler resolves one sentinel fault and ends. */
+	for (i = 0; i < h; i++)
+		(void)*(volatile char *)(s->end + i * PAGE);
+	for (i = 0; i < h; i++)
+		pthread_join(ht[i], NULL);
+	pthread_barrier_destroy(&s->start);
+	return (double)s->per_thread * t * 1e9 / (double)(t1 - t0);
+}
+
+static void cmd_scaling(int argc, char **argv)
+{
+	static const int counts[] = { 1, 2, 4, 8 };
+	unsigned long faults = SCALE_FAULTS;
+	struct sc_state s;
+	size_t len;
+	char *src;
+	int t, h;
+
+	if (argc > 0)
+		faults = strtoul(argv[0], NULL, 0);
+	faults = (faults + MAX_THREADS - 1) / MAX_THREADS * MAX_THREADS;
+	memset(&s, 0, sizeof(s));
+	len = (faults + MAX_THREADS) * PAGE;
+	s.area = map_anon(len);
+	s.end = (unsigned long)s.area + faults * PAGE;
+	src = map_anon(PAGE);
+	memset(src, 0x5a, PAGE);
+	s.src = src;
+	s.uffd = uffd_setup(s.area, len, 0);
+
+	/* Warm-up: page tables, thread stacks. */
+	sc_run(&s, len, 1, 1, faults);
+	for (t = 0; t < 4; t++)
+		for (h = 0; h < 4; h++)
+			printf("BENCH scaling.t%d.h%d %.0f faults/s\n",
+			       counts[t], counts[h],
+			       sc_run(&s, len, counts[t], counts[h], faults));
+	close(s.uffd);
+}
+
+/* Bulk fill */
+
+static void fill_one(const char *name, char *dst, const char *src,
+		     size_t len, size_t chunk, int uffd)
+{
+	uint64_t t0, t1;
+	size_t off;
+
+	discard(dst, len);
+	if (uffd < 0)
+		memset(dst, 0, len);	/* pre-faulted */
+	t0 = now_ns();
+	for (off = 0; off < len; off += chunk) {
+		if (uffd < 0)
+			memcpy(dst + off, src + off, chunk);
+		else
+			resolve(uffd, (unsigned long)dst + off,
+				src ? src + off : NULL, chunk);
+	}
+	__asm__ volatile("" : : "r"(dst) : "memory");
+	t1 = now_ns();
+	printf("BENCH %s %.4f GiB/s\n", name,
+	       (double)len / (double)(1UL << 30) * 1e9 / (double)(t1 - t0));
+	fflush(stdout);
+}
+
+static void cmd_fill(int argc, char **argv)
+{
+	static const struct { const char *tag; size_t chunk; } chunks[] = {
+		{ "4k", 4UL << 10 }, { "64k", 64UL << 10 }, { "2m", 2UL << 20 },
+	};
+	unsigned long mib = FILL_MIB;
+	char name[64], *src, *dst, *plain;
+	unsigned int i;
+	size_t len;
+	int uffd;
+
+	if (argc > 0)
+		mib = strtoul(argv[0], NULL, 0);
+	len = mib << 20;
+	src = map_anon(len);
+	memset(src, 0x5a, len);
+	dst = map_anon(len);
+	uffd = uffd_setup(dst, len, 0);
+
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "fill.copy.%s", chunks[i].tag);
+		fill_one(name, dst, src, len, chunks[i].chunk, uffd);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "fill.zero.%s", chunks[i].tag);
+		fill_one(name, dst, NULL, len, chunks[i].chunk, uffd);
+	}
+	close(uffd);
+	munmap(dst, len);
+	plain = map_anon(len);
+	fill_one("fill.memcpy", plain, src, len, len, -1);
+}
+
+/* Bounce */
+
+static void cmd_bounce(int argc, char **argv)
+{
+	unsigned long mib, bounces;
+	uint64_t t0, t1;
+	int status;
+	pid_t pid;
+
+	if (argc < 3)
+		die("usage: bounce PROG MIB BOUNCES\n");
+	mib = strtoul(argv[1], NULL, 0);
+	bounces = strtoul(argv[2], NULL, 0);
+	fflush(stdout);
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s\n", strerror(errno));
+	if (!pid) {
+		/* Its TAP goes to stderr, away from the figures. */
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execlp(argv[0], argv[0], "anon", argv[1], argv[2],
+		       (char *)NULL);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid: %s\n", strerror(errno));
+	t1 = now_ns();
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("%s anon %s %s failed: status 0x%x\n", argv[0], argv[1],
+		    argv[2], status);
+	printf("BENCH bounce.anon.%lum.%lu %.2f MiB/s\n", mib, bounces,
+	       (double)(mib * bounces) * 1e9 / (double)(t1 - t0));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "roundtrip", cmd_roundtrip }, { "floor", cmd_floor },
+		{ "scaling", cmd_scaling }, { "fill", cmd_fill },
+		{ "bounce", cmd_bounce },
+	};
+	unsigned int i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(argv[1], cmds[i].name)) {
+			cmds[i].fn(argc - 2, argv + 2);
+			return 0;
+		}
+	}
+	fprintf(stderr,
+		"usage: uffd-bench roundtrip copy|zero read|poll [FAULTS]\n"
+		"       uffd-bench floor read|write|memcpy [FAULTS]\n"
+		"       uffd-bench scaling [FAULTS]\n"
+		"       uffd-bench fill [MIB]\n"
+		"       uffd-bench bounce PROG MIB BOUNCES\n");
+	return 2;
+}

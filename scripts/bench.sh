@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# make bench: run the userfaultfd benchmarks of bench/ (tests/groups/bench.list)
+# on the reference kernel (pristine 6.1, upstream userfaultfd) and on ours,
+# both with the guest config and under the same QEMU settings, and write
+# build/bench/report.md, report.json and the latency plots.
+#
+#   1. deterministic mode: TCG -icount shift=0,sleep=off, one vCPU (ICOUNT=1
+#      of boot.sh); guest time counts instructions. BENCH_DET_RUNS (1) boots
+#      of each kernel.
+#   2. wall-clock mode: multi-threaded TCG, 2 vCPUs, the kernels alternating
+#      (ref ours ref ours ...), BENCH_ROUNDS (3) boots of each; the report
+#      gives the median, min and max.
+#
+# Every boot has "norandmaps" on its command line: no address-space
+# randomization in the guest, one cause of variation less.
+# BENCH_MODES (det wall) picks the modes. BENCH_NO_BUILD=1 uses the kernel
+# images as they are. The previous report.json is kept as previous.json; the
+# report compares the deterministic figures with it when the images are the
+# same.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+det_runs=${BENCH_DET_RUNS:-1}
+rounds=${BENCH_ROUNDS:-3}
+modes=${BENCH_MODES:-det wall}
+out=$BUILD/bench
+ref_img=$BUILD/bzImage-ref
+ours_img=$BUILD/bzImage
+
+need gnuplot gnuplot-nox
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+	stage "reference kernel (pristine 6.1)"
+	"$TOP/scripts/build-kernel.sh" ref
+	stage "our kernel"
+	"$TOP/scripts/build-kernel.sh" guest
+fi
+[ -f "$ref_img" ] || die "no $ref_img: run 'make ref-kernel'"
+[ -f "$ours_img" ] || die "no $ours_img: run 'make kernel'"
+stage "benchmark programs"
+"$TOP/scripts/build-tests.sh" "$out/tests" bench
+list=$out/tests/list
+grep -q . "$list" || die "no benchmark programs were built"
+
+mkdir -p "$out/raw"
+[ -f "$out/report.json" ] && mv -f "$out/report.json" "$out/previous.json"
+rm -f "$out"/raw/*.tap "$out/report.md" "$out"/*.png
+
+export EXTRA_APPEND="${EXTRA_APPEND:-} norandmaps"
+# boot_one MODE KERNEL(ref|ours) RUN: one boot; its TAP goes to raw/.
+failed=0
+boot_one() {
+	local mode=$1 k=$2 run=$3 img=$ours_img name t0
+	[ "$k" = ref ] && img=$ref_img
+	name=bench-$mode-$k-$run
+	t0=$(date +%s)
+	if [ "$mode" = det ]; then
+		ICOUNT=1 "$TOP/scripts/boot.sh" "$name" "$img" "$list" "$out/tests/bin" >/dev/null ||
+			failed=$((failed + 1))
+	else
+		ICOUNT=0 SMP=2 "$TOP/scripts/boot.sh" "$name" "$img" "$list" "$out/tests/bin" >/dev/null ||
+			failed=$((failed + 1))
+	fi
+	cp "$BUILD/logs/$name.tap" "$out/raw/$mode-$k-$run.tap"
+	cp "$BUILD/logs/$name.result" "$out/raw/$mode-$k-$run.result"
+	printf '       %s: %s (%ds)\n' "$name" "$(tail -n1 "$BUILD/logs/$name.result")" $(($(date +%s) - t0))
+}
+
+for mode in $modes; do
+	case $mode in
+	det)
+		for run in $(seq 1 "$det_runs"); do
+			for k in ref ours; do
+				stage "deterministic mode, run $run/$det_runs: $k"
+				boot_one det $k "$run"
+			done
+		done
+		;;
+	wall)
+		for run in $(seq 1 "$rounds"); do
+			for k in ref ours; do
+				stage "wall-clock mode, round $run/$rounds: $k"
+				boot_one wall $k "$run"
+			done
+		done
+		;;
+	*) die "unknown benchmark mode '$mode' (det, wall)" ;;
+	esac
+done
+
+stage "report"
+rc=0
+python3 "$TOP/scripts/bench-report.py" --out "$out" \
+	--ref-image "$ref_img" --ours-image "$ours_img" \
+	--ref-tree "$BUILD/linux-ref" --ours-tree "$TREE" >/dev/null || rc=$?
+(cd "$out" && gnuplot plot.gp) || die "gnuplot failed (script $out/plot.gp)"
+stage "done: $out/report.md"
+[ "$failed" -eq 0 ] || die "$failed boot(s) had failing benchmarks: see $out/raw/*.result"
+[ "$rc" -eq 0 ] || die "the report is incomplete: see $out/report.md"
