@@ -2,7 +2,7 @@
 /*
  * uffd-bench: userfaultfd micro-benchmarks, run in the guest by `make bench`.
  *
- *   uffd-bench roundtrip copy|zero read|poll [FAULTS]
+ *   uffd-bench roundtrip copy|zero read|poll [FAULTS [write]]
  *   uffd-bench floor read|write|memcpy [FAULTS]
  *   uffd-bench scaling [FAULTS]
  *   uffd-bench fill [MIB]
@@ -15,8 +15,9 @@
  * deterministic mode of the harness (QEMU -icount shift=0) one nanosecond
  * is one guest instruction.
  *
- * roundtrip: one faulting thread reads the first byte of every page of a
- * 16 MiB registered area, one page after the other; one handler thread
+ * roundtrip: one faulting thread reads (with "write": writes) the first byte
+ * of every page of a 16 MiB registered area, one page after the other; one
+ * handler thread
  * resolves each fault by UFFDIO_COPY of a 4 KiB page or by UFFDIO_ZEROPAGE,
  * reading the messages with a blocking read() or with poll() and a
  * non-blocking read().  The latency of a fault is the time from just before
@@ -346,13 +347,13 @@ static void cmd_roundtrip(int argc, char **argv)
 {
 	struct rt_handler h = { 0 };
 	unsigned long faults = RT_FAULTS, passes;
-	int poll_mode;
+	int poll_mode, write = 0;
 	char name[64], *area;
 	pthread_t thread;
 	uint64_t *lat;
 
 	if (argc < 2)
-		die("usage: roundtrip copy|zero read|poll [FAULTS]\n");
+		die("usage: roundtrip copy|zero read|poll [FAULTS [write]]\n");
 	if (!strcmp(argv[0], "zero"))
 		h.zero = 1;
 	else if (strcmp(argv[0], "copy"))
@@ -362,6 +363,12 @@ static void cmd_roundtrip(int argc, char **argv)
 		die("roundtrip: read or poll, not %s\n", argv[1]);
 	if (argc > 2)
 		faults = strtoul(argv[2], NULL, 0);
+	if (argc > 3) {
+		write = !strcmp(argv[3], "write");
+		if (!write && strcmp(argv[3], "read"))
+			die("roundtrip: read or write access, not %s\n",
+			    argv[3]);
+	}
 	passes = passes_for(faults);
 
 	/* One more page: touching it stops the handler. */
@@ -376,11 +383,12 @@ static void cmd_roundtrip(int argc, char **argv)
 	if (pthread_create(&thread, NULL, rt_handler, &h))
 		die("pthread_create\n");
 
-	touch_passes(area, 0, passes, lat);
+	touch_passes(area, write, passes, lat);
 
 	(void)*(volatile char *)(area + RT_PAGES * PAGE);
 	pthread_join(thread, NULL);
-	snprintf(name, sizeof(name), "roundtrip.%s.%s", argv[0], argv[1]);
+	snprintf(name, sizeof(name), "roundtrip.%s.%s%s", argv[0], argv[1],
+		 write ? ".write" : "");
 	report_latency(name, lat, passes * RT_PAGES);
 	close(h.uffd);
 	free(lat);
@@ -663,7 +671,7 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr,
-		"usage: uffd-bench roundtrip copy|zero read|poll [FAULTS]\n"
+		"usage: uffd-bench roundtrip copy|zero read|poll [FAULTS [write]]\n"
 		"       uffd-bench floor read|write|memcpy [FAULTS]\n"
 		"       uffd-bench scaling [FAULTS]\n"
 		"       uffd-bench fill [MIB]\n"
