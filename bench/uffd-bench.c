@@ -2,11 +2,16 @@
 /*
  * uffd-bench: userfaultfd micro-benchmarks, run in the guest by `make bench`.
  *
- *   uffd-bench roundtrip copy|zero read|poll [FAULTS [write]]
- *   uffd-bench floor read|write|memcpy [FAULTS]
- *   uffd-bench scaling [FAULTS]
+ *   uffd-bench [-t SECONDS] roundtrip copy|zero read|poll [FAULTS [write]]
+ *   uffd-bench [-t SECONDS] floor read|write|memcpy [FAULTS]
+ *   uffd-bench [-t SECONDS] scaling [FAULTS]
  *   uffd-bench fill [MIB]
  *   uffd-bench bounce PROG MIB BOUNCES
+ *
+ * -t caps the time of a round-trip or floor run (1024 faults at least) and
+ * of each scaling configuration: fewer faults are measured when time runs
+ * out, and an "INFO name faults N" line says how many.  Without -t the
+ * counts are exact, as the deterministic mode needs.
  *
  * Every figure is printed on stdout as one line "BENCH metric value unit";
  * latency distributions as "HIST name bucket_ns count" lines (only the
@@ -17,13 +22,12 @@
  *
  * roundtrip: one faulting thread reads (with "write": writes) the first byte
  * of every page of a 16 MiB registered area, one page after the other; one
- * handler thread
- * resolves each fault by UFFDIO_COPY of a 4 KiB page or by UFFDIO_ZEROPAGE,
- * reading the messages with a blocking read() or with poll() and a
- * non-blocking read().  The latency of a fault is the time from just before
- * the first touch to just after the access completes.  The area is emptied
- * with MADV_DONTNEED between passes; the first pass (which also allocates
- * the page tables) is not counted.
+ * handler thread resolves each fault by UFFDIO_COPY of a 4 KiB page or by
+ * UFFDIO_ZEROPAGE, reading the messages with a blocking read() or with
+ * poll() and a non-blocking read().  The latency of a fault is the time
+ * from just before the first touch to just after the access completes.  The
+ * area is emptied with MADV_DONTNEED between passes; its page tables are
+ * there before it is registered, and the first 64 faults are not counted.
  *
  * floor: the same pattern on an unregistered area (a plain page fault; a
  * read maps the zero page, a write allocates a page) and a 4 KiB memcpy()
@@ -67,11 +71,18 @@
 #define PAGE		4096UL
 #define RT_PAGES	4096UL		/* pages of the round-trip area */
 #define RT_FAULTS	102400UL	/* measured faults, 25 passes */
+#define RT_WARM		64UL		/* unmeasured round-trip faults */
+#define CAP_MIN		1024UL		/* faults measured before -t counts */
+#define CAP_STEP	256UL
 #define SCALE_FAULTS	16384UL		/* faults per scaling configuration */
 #define FILL_MIB	256UL
 #define MAX_THREADS	8
 #define HIST_SUB	8		/* buckets per power of two */
 #define HIST_BUCKETS	(64 * HIST_SUB)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* -t: nanoseconds a run may take, 0 for no limit. */
+static uint64_t time_cap;
 
 static void die(const char *fmt, ...)
 {
@@ -183,8 +194,9 @@ static void resolve(int fd, unsigned long dst, const char *src, size_t len)
 			done += PAGE;
 			continue;
 		}
-		die("%s at 0x%lx: %s\n", src ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE",
-		    dst + done, strerror(errno));
+		die("%s at 0x%lx: %s\n",
+		    src ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE", dst + done,
+		    strerror(errno));
 	}
 }
 
@@ -251,17 +263,24 @@ static uint64_t bucket_low(unsigned int b)
 	return (uint64_t)(HIST_SUB + b % HIST_SUB) << (k - 3);
 }
 
-static void report_latency(const char *name, uint64_t *lat, size_t n)
+static void report_latency(const char *name, uint64_t *lat, size_t n,
+			   size_t wanted)
 {
-	static const struct { const char *tag; unsigned int permille; } pct[] = {
-		{ "p50", 500 }, { "p90", 900 }, { "p99", 990 }, { "p99.9", 999 },
+	static const struct {
+		const char *tag;
+		unsigned int permille;
+	} pct[] = {
+		{ "p50", 500 }, { "p90", 900 }, { "p99", 990 },
+		{ "p99.9", 999 },
 	};
 	static unsigned long hist[HIST_BUCKETS];
 	unsigned int i;
 	size_t rank;
 
+	if (n < wanted)
+		printf("INFO %s faults %zu\n", name, n);
 	qsort(lat, n, sizeof(*lat), cmp_u64);
-	for (i = 0; i < sizeof(pct) / sizeof(pct[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(pct); i++) {
 		/* Nearest rank: the smallest value >= pct of the samples. */
 		rank = (n * pct[i].permille + 999) / 1000;
 		printf("BENCH %s.%s %llu ns\n", name, pct[i].tag,
@@ -302,19 +321,24 @@ static void *rt_handler(void *arg)
 }
 
 /*
- * Touches every page of @area (RT_PAGES) once per pass, passes + 1 times,
- * and stores the latencies of all passes but the first in @lat.
+ * Touches the first @warm pages of @area, unmeasured, then every page
+ * (RT_PAGES) once per pass, @passes times or until the time cap (checked
+ * every CAP_STEP pages, after CAP_MIN), storing the latencies in @lat.
+ * Returns the number of latencies stored.
  */
-static void touch_passes(char *area, int write, unsigned long passes,
-			 uint64_t *lat)
+static unsigned long touch_passes(char *area, int write, unsigned long passes,
+				  unsigned long warm, uint64_t *lat)
 {
+	uint64_t t0, start = now_ns();
+	unsigned long pass, i, n = 0;
 	volatile char *p;
-	unsigned long pass, i;
-	uint64_t t0;
 
 	for (pass = 0; pass <= passes; pass++) {
 		discard(area, RT_PAGES * PAGE);
-		for (i = 0; i < RT_PAGES; i++) {
+		for (i = 0; i < (pass ? RT_PAGES : warm); i++) {
+			if (pass && time_cap && n >= CAP_MIN &&
+			    !(n % CAP_STEP) && now_ns() - start > time_cap)
+				return n;
 			p = area + i * PAGE;
 			t0 = now_ns();
 			if (write)
@@ -322,9 +346,10 @@ static void touch_passes(char *area, int write, unsigned long passes,
 			else
 				(void)*p;
 			if (pass)
-				*lat++ = now_ns() - t0;
+				lat[n++] = now_ns() - t0;
 		}
 	}
+	return n;
 }
 
 static unsigned long passes_for(unsigned long faults)
@@ -346,7 +371,7 @@ static uint64_t *alloc_lat(unsigned long n)
 static void cmd_roundtrip(int argc, char **argv)
 {
 	struct rt_handler h = { 0 };
-	unsigned long faults = RT_FAULTS, passes;
+	unsigned long faults = RT_FAULTS, passes, n;
 	int poll_mode, write = 0;
 	char name[64], *area;
 	pthread_t thread;
@@ -371,8 +396,14 @@ static void cmd_roundtrip(int argc, char **argv)
 	}
 	passes = passes_for(faults);
 
-	/* One more page: touching it stops the handler. */
+	/*
+	 * One more page: touching it stops the handler.  The page tables
+	 * are filled in before the area is registered; a few faults warm
+	 * up the rest.
+	 */
 	area = map_anon((RT_PAGES + 1) * PAGE);
+	memset(area, 0, (RT_PAGES + 1) * PAGE);
+	discard(area, (RT_PAGES + 1) * PAGE);
 	h.src = map_anon(PAGE);
 	memset((char *)h.src, 0x5a, PAGE);
 	h.uffd = uffd_setup(area, (RT_PAGES + 1) * PAGE,
@@ -383,13 +414,13 @@ static void cmd_roundtrip(int argc, char **argv)
 	if (pthread_create(&thread, NULL, rt_handler, &h))
 		die("pthread_create\n");
 
-	touch_passes(area, write, passes, lat);
+	n = touch_passes(area, write, passes, RT_WARM, lat);
 
 	(void)*(volatile char *)(area + RT_PAGES * PAGE);
 	pthread_join(thread, NULL);
 	snprintf(name, sizeof(name), "roundtrip.%s.%s%s", argv[0], argv[1],
 		 write ? ".write" : "");
-	report_latency(name, lat, passes * RT_PAGES);
+	report_latency(name, lat, n, passes * RT_PAGES);
 	close(h.uffd);
 	free(lat);
 }
@@ -398,7 +429,7 @@ static void cmd_roundtrip(int argc, char **argv)
 
 static void cmd_floor(int argc, char **argv)
 {
-	unsigned long faults = RT_FAULTS, passes, i, n;
+	unsigned long faults = RT_FAULTS, passes, i, n, done;
 	char *area, *src, *dst;
 	uint64_t *lat, t0;
 
@@ -412,11 +443,11 @@ static void cmd_floor(int argc, char **argv)
 	area = map_anon(RT_PAGES * PAGE);
 
 	if (!strcmp(argv[0], "read")) {
-		touch_passes(area, 0, passes, lat);
-		report_latency("floor.fault.read", lat, n);
+		done = touch_passes(area, 0, passes, RT_PAGES, lat);
+		report_latency("floor.fault.read", lat, done, n);
 	} else if (!strcmp(argv[0], "write")) {
-		touch_passes(area, 1, passes, lat);
-		report_latency("floor.fault.write", lat, n);
+		done = touch_passes(area, 1, passes, RT_PAGES, lat);
+		report_latency("floor.fault.write", lat, done, n);
 	} else if (!strcmp(argv[0], "memcpy")) {
 		/* 4 KiB memcpy() between pre-faulted buffers, pages in turn. */
 		src = map_anon(RT_PAGES * PAGE);
@@ -430,7 +461,7 @@ static void cmd_floor(int argc, char **argv)
 			if (i >= RT_PAGES)
 				lat[i - RT_PAGES] = now_ns() - t0;
 		}
-		report_latency("floor.memcpy4k", lat, n);
+		report_latency("floor.memcpy4k", lat, n, n);
 	} else {
 		die("floor: read, write or memcpy, not %s\n", argv[0]);
 	}
@@ -447,6 +478,7 @@ struct sc_state {
 	unsigned long end;		/* first sentinel page */
 	pthread_barrier_t start;
 	uint64_t t_start[MAX_THREADS], t_end[MAX_THREADS];
+	unsigned long done[MAX_THREADS];	/* pages written */
 };
 
 struct sc_arg {
@@ -480,22 +512,34 @@ static void *sc_faulter(void *arg)
 	volatile char *p = s->area + a->nr * s->per_thread * PAGE;
 	unsigned long i;
 
+	uint64_t start;
+
 	pthread_barrier_wait(&s->start);
-	s->t_start[a->nr] = now_ns();
-	for (i = 0; i < s->per_thread; i++)
+	start = now_ns();
+	for (i = 0; i < s->per_thread; i++) {
+		if (!(i % 64) && i && time_cap && now_ns() - start > time_cap)
+			break;
 		p[i * PAGE] = 1;
+	}
 	s->t_end[a->nr] = now_ns();
+	s->t_start[a->nr] = start;
+	s->done[a->nr] = i;
 	return NULL;
 }
 
-/* One configuration: @t faulting threads, @h handler threads; faults/s. */
+/*
+ * One configuration: @t faulting threads, @h handler threads.  Returns
+ * faults/s and stores the number of faults in @n.
+ */
 static double sc_run(struct sc_state *s, size_t len, int t, int h,
-		     unsigned long faults)
+		     unsigned long faults, unsigned long *n)
 {
 	pthread_t ft[MAX_THREADS], ht[MAX_THREADS];
 	struct sc_arg args[MAX_THREADS];
 	uint64_t t0 = UINT64_MAX, t1 = 0;
 	int i;
+
+	*n = 0;
 
 	discard(s->area, len);
 	s->per_thread = faults / t;
@@ -515,6 +559,7 @@ static double sc_run(struct sc_state *s, size_t len, int t, int h,
 			t0 = s->t_start[i];
 		if (s->t_end[i] > t1)
 			t1 = s->t_end[i];
+		*n += s->done[i];
 	}
 	/* Each handler resolves one sentinel fault and ends. */
 	for (i = 0; i < h; i++)
@@ -522,14 +567,15 @@ static double sc_run(struct sc_state *s, size_t len, int t, int h,
 	for (i = 0; i < h; i++)
 		pthread_join(ht[i], NULL);
 	pthread_barrier_destroy(&s->start);
-	return (double)s->per_thread * t * 1e9 / (double)(t1 - t0);
+	return (double)*n * 1e9 / (double)(t1 - t0);
 }
 
 static void cmd_scaling(int argc, char **argv)
 {
 	static const int counts[] = { 1, 2, 4, 8 };
-	unsigned long faults = SCALE_FAULTS;
+	unsigned long faults = SCALE_FAULTS, n;
 	struct sc_state s;
+	double rate;
 	size_t len;
 	char *src;
 	int t, h;
@@ -547,12 +593,18 @@ static void cmd_scaling(int argc, char **argv)
 	s.uffd = uffd_setup(s.area, len, 0);
 
 	/* Warm-up: page tables, thread stacks. */
-	sc_run(&s, len, 1, 1, faults);
-	for (t = 0; t < 4; t++)
-		for (h = 0; h < 4; h++)
+	sc_run(&s, len, 1, 1, faults, &n);
+	for (t = 0; t < 4; t++) {
+		for (h = 0; h < 4; h++) {
+			rate = sc_run(&s, len, counts[t], counts[h], faults,
+				      &n);
+			if (n < faults)
+				printf("INFO scaling.t%d.h%d faults %lu\n",
+				       counts[t], counts[h], n);
 			printf("BENCH scaling.t%d.h%d %.0f faults/s\n",
-			       counts[t], counts[h],
-			       sc_run(&s, len, counts[t], counts[h], faults));
+			       counts[t], counts[h], rate);
+		}
+	}
 	close(s.uffd);
 }
 
@@ -664,16 +716,23 @@ int main(int argc, char **argv)
 	unsigned int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	if (argc > 2 && !strcmp(argv[1], "-t")) {
+		time_cap = strtod(argv[2], NULL) * 1e9;
+		argc -= 2;
+		argv += 2;
+	}
+	for (i = 0; argc > 1 && i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[1], cmds[i].name)) {
 			cmds[i].fn(argc - 2, argv + 2);
 			return 0;
 		}
 	}
 	fprintf(stderr,
-		"usage: uffd-bench roundtrip copy|zero read|poll [FAULTS [write]]\n"
-		"       uffd-bench floor read|write|memcpy [FAULTS]\n"
-		"       uffd-bench scaling [FAULTS]\n"
+		"usage: uffd-bench [-t SECONDS] roundtrip copy|zero read|poll "
+		"[FAULTS [write]]\n"
+		"       uffd-bench [-t SECONDS] floor read|write|memcpy "
+		"[FAULTS]\n"
+		"       uffd-bench [-t SECONDS] scaling [FAULTS]\n"
 		"       uffd-bench fill [MIB]\n"
 		"       uffd-bench bounce PROG MIB BOUNCES\n");
 	return 2;

@@ -29,6 +29,7 @@ import sys
 
 BENCH = re.compile(r'^# BENCH (\S+) (\S+) (\S+)\s*$')
 HIST = re.compile(r'^# HIST (\S+) (\d+) (\d+)\s*$')
+INFO = re.compile(r'^# INFO (\S+) faults (\d+)\s*$')
 RESULT = re.compile(r'^(not ok|ok) \d+ (\S+)(.*)$')
 KERNELS = ('ref', 'ours')
 LABEL = {'ref': 'upstream', 'ours': 'ours'}
@@ -47,10 +48,14 @@ AGREE = 0.005           # deterministic figures must repeat within 0.5%
 PLOTS = ('roundtrip.copy.read', 'roundtrip.copy.poll',
          'roundtrip.zero.read', 'roundtrip.zero.poll')
 FLOOR = 'floor.fault.read'
+FLOOR_WRITE = 'floor.fault.write'
 
 
 def parse_tap(path):
-    """Return ({metric: (value, unit)}, {hist: [(bucket, count)]}, fails)."""
+    """Return ({metric: (value, unit)}, {hist: [(bucket, count)]}, fails).
+
+    A time-capped run's fault count goes in as metrics['faults:' + name].
+    """
     metrics, hists, fails = {}, {}, []
     with open(path, encoding='utf-8', errors='replace') as f:
         for line in f:
@@ -61,6 +66,10 @@ def parse_tap(path):
                     metrics[m.group(1)] = (float(m.group(2)), m.group(3))
                 except ValueError:
                     pass
+                continue
+            m = INFO.match(line)
+            if m:
+                metrics['faults:' + m.group(1)] = (int(m.group(2)), None)
                 continue
             m = HIST.match(line)
             if m:
@@ -74,17 +83,18 @@ def parse_tap(path):
 
 
 def load_runs(out):
-    """{mode: {kernel: [(run, metrics, hists, fails)]}}, metric order."""
-    runs, order = {}, []
+    """{mode: {kernel: [(run, metrics, hists, fails)]}}, {mode: metrics}."""
+    runs, order = {}, {}
     pat = re.compile(r'^(det|wall)-(ref|ours)-(\d+)\.tap$')
     for path in sorted(glob.glob(os.path.join(out, 'raw', '*.tap'))):
         m = pat.match(os.path.basename(path))
         if not m:
             continue
         metrics, hists, fails = parse_tap(path)
+        names = order.setdefault(m.group(1), [])
         for name in metrics:
-            if name not in order:
-                order.append(name)
+            if name not in names and not name.startswith('faults:'):
+                names.append(name)
         runs.setdefault(m.group(1), {}).setdefault(m.group(2), []).append(
             (int(m.group(3)), metrics, hists, fails))
     for mode in runs.values():
@@ -181,21 +191,22 @@ def summarize(mode, kruns, order):
 
 
 def agreement_previous(prev, report):
-    """Deterministic figures against the previous report's, same images."""
+    """Deterministic figures against the previous report's, for each kernel
+    whose image is the same."""
     if not prev:
         return None
     try:
-        same = all(prev['kernels'][k]['sha256'] ==
-                   report['kernels'][k]['sha256'] for k in KERNELS)
+        same = [k for k in KERNELS if prev['kernels'][k]['sha256'] ==
+                report['kernels'][k]['sha256']]
         old = {r['metric']: r for r in prev['modes']['det']['metrics']}
     except (KeyError, TypeError):
         return None
     if not same:
-        return {'same_images': False}
+        return {'same_images': []}
     worst, n, within = None, 0, 0
     for row in report['modes']['det']['metrics']:
         o = old.get(row['metric'])
-        for k in KERNELS:
+        for k in same:
             if not o or not o.get(k) or not row.get(k):
                 continue
             a, b = o[k]['value'], row[k]['value']
@@ -203,8 +214,9 @@ def agreement_previous(prev, report):
             n += 1
             within += d <= AGREE
             if worst is None or d > worst[0]:
-                worst = (d, row['metric'], LABEL[k], a, b)
-    return {'same_images': True, 'previous': prev.get('generated'),
+                worst = (d, row['metric'], LABEL[k], a, b, row['unit'])
+    return {'same_images': [LABEL[k] for k in same],
+            'previous': prev.get('generated'),
             'compared': n, 'within': within, 'max': worst[0] if worst else 0,
             'max_metric': list(worst[1:]) if worst else None}
 
@@ -217,9 +229,9 @@ def write_plots(out, runs):
         os.remove(f)
     gp = ['# gnuplot script written by scripts/bench-report.py; run in '
           'build/bench.',
-          'set terminal pngcairo size 1400,1000 font ",10"',
           'set logscale x', 'set logscale y', 'set grid',
-          'set format x "%.0s%c"', 'set key top right',
+          'set format x "%.0s%c"', 'set format y "%g"',
+          'set key top right',
           'set ylabel "fraction of faults per bucket"']
     pngs = []
     for mode in ('det', 'wall'):
@@ -242,16 +254,23 @@ def write_plots(out, runs):
                     for b in sorted(h):
                         f.write(f'{b} {h[b] / total:.6g} {h[b]}\n')
                 files[(k, name)] = os.path.relpath(path, out)
-        if not any((k, p) in files for k in KERNELS for p in PLOTS):
+        panels = [p + w for w in ('', '.write') for p in PLOTS
+                  if any((k, p + w) in files for k in KERNELS)]
+        if not panels:
             continue
         png = f'roundtrip-{mode}.png'
         pngs.append((mode, png))
         xl = ('latency (guest instructions)' if mode == 'det'
               else 'latency (ns)')
-        gp += [f'set output "{png}"', f'set xlabel "{xl}"',
-               f'set multiplot layout 2,2 title "userfaultfd round trip, '
-               f'{MODES[mode][0].lower()}: upstream 6.1 vs ours"']
-        for p in PLOTS:
+        rows = 1 if len(panels) <= 2 else 2
+        cols = (len(panels) + rows - 1) // rows
+        gp += [f'set terminal pngcairo size {500 * cols + 100},'
+               f'{450 * rows + 50} font ",10"',
+               f'set output "{png}"', f'set xlabel "{xl}"',
+               f'set multiplot layout {rows},{cols} title "userfaultfd '
+               f'round trip, {MODES[mode][0].lower()}: upstream 6.1 vs '
+               f'ours"']
+        for p in panels:
             curves = []
             for k, style in (('ref', 'lc rgb "#1f77b4" pt 7'),
                              ('ours', 'lc rgb "#d62728" pt 9')):
@@ -259,13 +278,13 @@ def write_plots(out, runs):
                     curves.append(f'"{files[(k, p)]}" using 1:2 with '
                                   f'linespoints {style} ps 0.6 lw 1.5 '
                                   f'title "{LABEL[k]}"')
-            if ('ref', FLOOR) in files:
-                curves.append(f'"{files[("ref", FLOOR)]}" using 1:2 with '
-                              'lines lc rgb "#999999" dt 2 '
-                              'title "plain read fault (upstream)"')
+            floor = FLOOR_WRITE if p.endswith('.write') else FLOOR
+            if ('ref', floor) in files:
+                curves.append(f'"{files[("ref", floor)]}" using 1:2 with '
+                              'lines lc rgb "#999999" dt 2 title "plain '
+                              f'{floor.split(".")[-1]} fault (upstream)"')
             gp.append(f'set title "{p}"')
-            gp.append('plot ' + ', \\\n     '.join(curves) if curves
-                      else 'plot 1/0 notitle')
+            gp.append('plot ' + ', \\\n     '.join(curves))
         gp += ['unset multiplot', 'unset output']
     with open(os.path.join(out, 'plot.gp'), 'w', encoding='utf-8') as f:
         f.write('\n'.join(gp) + '\n')
@@ -327,9 +346,16 @@ def markdown(report, pngs):
                        'latencies (fraction of faults per bucket, 8 buckets '
                        'per power of two, both axes logarithmic), one panel '
                        'per configuration; the dashed grey line is a plain '
-                       'read fault on unregistered memory (upstream).', '']
+                       'page fault on unregistered memory (upstream) with '
+                       'the same access.', '']
         if mode == 'det':
             md += agreement_md(m)
+        if m.get('capped'):
+            md += ['Stopped by their time cap, with fewer faults than asked '
+                   '(fewest and most over the runs of both kernels): '
+                   + '; '.join(f'{n} {c["min"]}–{c["max"]} in {c["runs"]} '
+                               'runs' for n, c in sorted(m['capped'].items()))
+                   + '.', '']
         if m['failed']:
             md += ['Failed benchmarks: ' + '; '.join(m['failed']), '']
     worse = [(mode, r) for mode, m in report['modes'].items()
@@ -354,21 +380,24 @@ def agreement_md(m):
                if r.get(k) and 'spread' in r[k]]
     if spreads:
         s = max(spreads)
+        same = sum(1 for x in spreads if x[0] == 0)
         md += [f'Run-to-run agreement within this `make bench` '
-               f'({m["runs"]} runs of each kernel): largest spread '
-               f'{s[0]:.4%} ({s[1]}, {s[2]}).', '']
+               f'({m["runs"]} boots of each kernel): {same} of '
+               f'{len(spreads)} figures identical in every boot'
+               + (f'; largest spread {s[0]:.4%} ({s[1]}, {s[2]}).'
+                  if s[0] else '.'), '']
     prev = m.get('previous')
     if prev and prev.get('same_images'):
         mm = prev['max_metric']
-        md += [f'Against the previous `make bench` ({prev["previous"]}, same '
-               f'kernel images): {prev["within"]} of {prev["compared"]} '
-               f'figures within {AGREE:.1%}; largest difference '
-               f'{prev["max"]:.4%}'
-               + (f' ({mm[0]}, {mm[1]}: {fmt(mm[2], "ns")} then '
-                  f'{fmt(mm[3], "ns")}).' if mm else '.'), '']
+        md += [f'Against the previous `make bench` ({prev["previous"]}; '
+               f'same image for: {", ".join(prev["same_images"])}): '
+               f'{prev["within"]} of {prev["compared"]} figures within '
+               f'{AGREE:.1%}; largest difference {prev["max"]:.4%}'
+               + (f' ({mm[0]}, {mm[1]}: {fmt(mm[2], mm[4])} then '
+                  f'{fmt(mm[3], mm[4])} {mm[4]}).' if mm else '.'), '']
     elif prev:
         md += ['The previous `make bench` ran other kernel images: no '
-               'run-to-run comparison.', '']
+               'comparison with it.', '']
     return md
 
 
@@ -398,7 +427,7 @@ def main():
         if mode not in runs:
             continue
         kruns = runs[mode]
-        rows = summarize(mode, kruns, order)
+        rows = summarize(mode, kruns, order[mode])
         failed = [f'{LABEL[k]} run {r[0]}: {f}' for k in KERNELS
                   for r in kruns.get(k, []) for f in r[3]]
         failed_any = failed_any or bool(failed)
@@ -410,13 +439,23 @@ def main():
                                                   r[1].items()}}
                         for r in kruns.get(k, [])] for k in KERNELS},
         }
+        capped = {}
+        for k in KERNELS:
+            for r in kruns.get(k, []):
+                for n, v in r[1].items():
+                    if n.startswith('faults:'):
+                        capped.setdefault(n[7:], []).append(v[0])
+        report['modes'][mode]['capped'] = {
+            n: {'min': min(v), 'max': max(v), 'runs': len(v)}
+            for n, v in capped.items()}
         report['histograms'][mode] = {
             k: [{'run': r[0], 'hist': r[2]} for r in kruns.get(k, [])]
             for k in KERNELS}
         report['missing'] += [f'{mode}: {r["metric"]}' for r in rows
                               if r['ratio'] is None]
         have = {r['metric'] for r in rows}
-        report['missing'] += [f'{mode}: {n}' for n in order if n not in have]
+        report['missing'] += [f'{mode}: {n}' for n in order[mode]
+                              if n not in have]
     if not report['modes']:
         report['missing'].append('no benchmark figures at all')
     prev = None

@@ -27,7 +27,10 @@ echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 echo "nogroup:x:65534:" >>"$root/etc/group"
 initrd=$BUILD/initramfs/$name.cpio.gz
-(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 >"$initrd")
+# Byte-identical for the same files: fixed times and inode numbers.
+find "$root" -exec touch -h -d @0 {} +
+(cd "$root" && find . | LC_ALL=C sort |
+	cpio -o -H newc --quiet -R 0:0 --reproducible | gzip -1 -n >"$initrd")
 
 # Host-side limit: every test's own limit plus time to boot and power off.
 limit=$(awk -F'\t' 'NF >= 2 { s += $2 } END { print s + 0 }' "$list")
@@ -43,8 +46,13 @@ case $accel in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 *)
 	if [ "${ICOUNT:-0}" = 1 ]; then
+		# The RTC too runs on instructions, from a fixed date, and no
+		# RDRAND/RDSEED: neither the guest's clock nor its random
+		# numbers can vary from boot to boot.
 		smp=1
-		qemu+=(-accel tcg -icount shift=0,sleep=off)
+		qemu+=(-accel tcg -icount shift=0,sleep=off
+			-rtc base=2015-09-04T00:00:00,clock=vm
+			-cpu max,rdrand=off,rdseed=off)
 	else
 		qemu+=(-accel tcg,thread=multi)
 	fi

@@ -17,7 +17,7 @@ ref)
 	out=$BUILD/bzImage-ref
 	src=$BUILD/linux-ref
 	[ -d "$TREE/.git" ] || die "no build/linux: run 'make tree' first"
-	if ! [ -d "$src/.git" ]; then
+	if ! [ -e "$src/.git" ]; then
 		git -C "$TREE" worktree add -f --detach "$src" pristine >/dev/null 2>&1 ||
 			die "cannot create the reference worktree at $src"
 	fi
