@@ -6,7 +6,8 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: all run check tree export export-check kernel kernel-debug ref-kernel \
-	headers tests harness-test help health-compare stress bisect-check bench
+	headers tests harness-test help health-compare stress bisect-check bench \
+	clients
 
 all: run
 
@@ -46,6 +47,10 @@ run:
 
 check:
 	@$(S)/check.sh
+
+# CLIENTS_KERNEL: debug (default), guest or ref: see scripts/clients.sh.
+clients:
+	@$(S)/clients.sh
 
 health-compare:
 	@$(S)/series.sh ensure

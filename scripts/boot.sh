@@ -22,6 +22,8 @@ cp "$list" "$root/tests/list"
 for d in "$@"; do
 	[ -d "$d" ] && cp -a "$d"/. "$root/tests/"
 done
+# Host programs the tests run (build-tests.sh's root/), at their own paths.
+[ -d "$(dirname "$list")/root" ] && cp -a "$(dirname "$list")/root/." "$root/"
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"

@@ -8,6 +8,13 @@
 # bench/WORD.c or tests/guest/WORD (a script) is built or copied. A line whose
 # program is not in the tree is left out and said so: the series may not have
 # added it yet.
+#
+# tests/guest/WORD.S is a guest image for QEMU (a 32-bit multiboot image
+# linked at 1 MiB). tests/guest/WORD.files names the host programs and files
+# a test runs in the guest (real clients from Debian's packages): each line
+# is a package and the files it provides; they are installed if missing and
+# copied, with the shared libraries they load, to OUT/root, which boot.sh
+# lays over the guest's root at the same paths.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +24,8 @@ shift
 [ -d "$TREE" ] || die "no build/linux: run 'make tree' first"
 vm=$TREE/tools/testing/selftests/vm
 hdr=$BUILD/obj/headers
-mkdir -p "$out/bin"
+rm -rf "$out/root"
+mkdir -p "$out/bin" "$out/logs"
 : >"$out/list"
 
 # The tree's own uapi headers.
@@ -29,6 +37,26 @@ fi
 
 cflags=(-static -O2 -g0 -Wall -pthread -I"$hdr/usr/include" -I"$TREE/tools/testing/selftests"
 	-I"$vm" -I"$TOP/tests/guest" -I"$TREE" -D_GNU_SOURCE)
+
+# pack_files SPEC: the host files SPEC names, and the shared libraries the
+# ELF ones load, copied into OUT/root at their own paths.
+pack_files() {
+	local pkg files f lib
+	while read -r pkg files; do
+		case $pkg in ''|'#'*) continue ;; esac
+		for f in $files; do
+			need_file "$f" "$pkg"
+			mkdir -p "$out/root$(dirname "$f")"
+			cp -L "$f" "$out/root$f"
+			file -L "$f" | grep -q 'ELF.*dynamically linked' || continue
+			for lib in $(ldd "$f" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+				[ -e "$out/root$lib" ] && continue
+				mkdir -p "$out/root$(dirname "$lib")"
+				cp -L "$lib" "$out/root$lib"
+			done
+		done
+	done <"$1"
+}
 
 build_one() {
 	local word=$1 src extra=() log
@@ -42,13 +70,24 @@ build_one() {
 		src=$vm/$word.c
 		grep -q '"vm_util.h"' "$src" && extra+=("$vm/vm_util.c")
 		grep -q '<numa.h>' "$src" && extra+=(-lnuma)
+	elif [ -f "$TOP/tests/guest/$word.S" ]; then
+		src=$TOP/tests/guest/$word.S
+		[ "$out/bin/$word" -nt "$src" ] && [ "$out/bin/$word" -nt "$TOP/tests/guest/$word.h" ] &&
+			return 0
+		{ gcc -m32 -c -I"$TOP/tests/guest" -o "$out/logs/$word.o" "$src" &&
+		  ld -m elf_i386 -N --no-warn-rwx-segments -Ttext 0x100000 -e _start \
+			-o "$out/bin/$word" "$out/logs/$word.o"; } >"$log" 2>&1 ||
+			{ head -n 20 "$log" >&2; die "building guest image $word failed (log $log)"; }
+		return 0
 	elif [ -f "$TOP/tests/guest/$word" ]; then
 		cp "$TOP/tests/guest/$word" "$out/bin/$word"
 		chmod +x "$out/bin/$word"
+		[ -f "$TOP/tests/guest/$word.files" ] && pack_files "$TOP/tests/guest/$word.files"
 		return 0
 	else
 		return 1
 	fi
+	[ -f "$TOP/tests/guest/$word.files" ] && pack_files "$TOP/tests/guest/$word.files"
 	# Up to date: newer than its sources and the headers.
 	if [ "$out/bin/$word" -nt "$src" ] && [ "$out/bin/$word" -nt "$hdr/stamp" ] &&
 	   { [ ${#extra[@]} -eq 0 ] || [ "$out/bin/$word" -nt "$vm/vm_util.c" ]; }; then

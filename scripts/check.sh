@@ -69,7 +69,7 @@ stage "debug kernel build"
 record "build debug kernel" "$TOP/scripts/build-kernel.sh" debug || finish
 
 stage "test programs"
-record "build test programs" "$TOP/scripts/build-tests.sh" "$BUILD/tests-check" smoke mm-health uffd || finish
+record "build test programs" "$TOP/scripts/build-tests.sh" "$BUILD/tests-check" smoke mm-health uffd clients || finish
 
 stage "boot and run $(grep -c . "$BUILD/tests-check/list") tests in the guest"
 "$TOP/scripts/boot.sh" check "$BUILD/bzImage-debug" "$BUILD/tests-check/list" "$BUILD/tests-check/bin" >/dev/null 2>&1 || true
