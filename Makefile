@@ -11,62 +11,62 @@ S := scripts
 
 all: run
 
-help:
-	@sed -n 's/^## //p' README.md
+help: ## this list
+	@sed -n -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/p' Makefile | expand -t 24
 
-tree:
+tree: ## build/linux from the pinned base, base/prep/ and patches/
 	@$(S)/series.sh tree
 
-export:
+export: ## write build/linux's commits back into base/prep/ and patches/
 	@$(S)/series.sh export
 
-export-check:
+export-check: ## fail if an export would change base/prep/ or patches/
 	@$(S)/series.sh check
 
-kernel:
+kernel: ## the guest kernel, build/bzImage
 	@$(S)/series.sh ensure
 	@$(S)/build-kernel.sh guest
 
-kernel-debug:
+kernel-debug: ## the guest kernel with the debug overlay, build/bzImage-debug
 	@$(S)/series.sh ensure
 	@$(S)/build-kernel.sh debug
 
-ref-kernel:
+ref-kernel: ## the pristine base (upstream's userfaultfd), build/bzImage-ref
 	@$(S)/series.sh ensure
 	@$(S)/build-kernel.sh ref
 
-tests:
+tests: ## the smoke and userfaultfd test programs, build/tests
 	@$(S)/series.sh ensure
 	@$(S)/build-tests.sh build/tests smoke uffd
 
-harness-test:
+harness-test: ## the harness's own tests (tests/harness)
 	@python3 -m unittest discover -s tests/harness
 
-run:
+run: ## build, boot and run the userfaultfd selftest
 	@$(S)/run.sh
 
-check:
+check: ## the whole test suite, as CI runs it
 	@$(S)/check.sh
 
 # CLIENTS_KERNEL: debug (default), guest or ref: see scripts/clients.sh.
-clients:
+clients: ## the clients group alone (CLIENTS_KERNEL=debug|guest|ref)
 	@$(S)/clients.sh
 
-health-compare:
+health-compare: ## base mm health tests on the pristine kernel and ours
 	@$(S)/series.sh ensure
 	@$(S)/health-compare.sh
 
 # BENCH_ROUNDS (3), BENCH_DET_RUNS (1), BENCH_MODES (det wall),
 # BENCH_NO_BUILD: see scripts/bench.sh.
-bench:
+bench: ## benchmarks, upstream 6.1 vs ours: build/bench/report.md
 	@$(S)/series.sh ensure
 	@$(S)/bench.sh
 
 # STRESS_MINUTES (30), STRESS_N (20), STRESS_BOUNCES (99), STRESS_TYPE (anon),
 # STRESS_ITER_TIMEOUT (1200), STRESS_SEED: see scripts/stress.sh.
-stress: kernel-debug
+stress: kernel-debug ## the bounce selftest in a loop on the debug kernel
 	@$(S)/stress.sh
 
 # BISECT_BUILD=0 leaves out the builds: see scripts/bisect-check.sh.
-bisect-check:
+bisect-check: ## build, checkpatch and kernel-doc every series commit
 	@$(S)/bisect-check.sh

@@ -17,6 +17,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests,etc}
 cp "$(command -v busybox)" "$root/bin/busybox"
 cp "$TOP/guest/init" "$root/init"
+cp "$TOP/guest/splat.patterns" "$root/etc/splat.patterns"
 chmod +x "$root/init"
 cp "$list" "$root/tests/list"
 for d in "$@"; do
@@ -44,6 +45,8 @@ qemu=(qemu-system-x86_64 -M pc -cpu max -m "${MEM:-4G}" -no-reboot
 	-display none -vga none -monitor none -nodefaults
 	-kernel "$kernel" -initrd "$initrd"
 	-serial "file:$logs/$name.console" -serial "file:$logs/$name.tap")
+[ "$accel" = kvm ] && [ "${ICOUNT:-0}" = 1 ] &&
+	die "ICOUNT=1 (deterministic mode) needs TCG; it cannot go with ACCEL=kvm"
 case $accel in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 *)
@@ -62,16 +65,56 @@ kvm) qemu+=(-accel kvm -cpu host) ;;
 esac
 qemu+=(-smp "$smp" -append "console=ttyS0,115200 panic=-1 loglevel=7 hung_task_panic=0 softlockup_panic=0 ${EXTRA_APPEND:-}")
 
-: >"$logs/$name.status"
+# Nothing of an earlier boot may be judged as this one's: its files go, and
+# the guest must print this boot's nonce in its TAP.
+rm -f "$logs/$name".{console,tap,result,qemu,status}
+nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+qemu[${#qemu[@]} - 1]+=" uffd.nonce=$nonce"
+
+# Run QEMU in the background under the host-side limit, and watch the
+# console meanwhile: once a kernel splat (guest/splat.patterns) shows up
+# outside the TAP lines, the boot ends SPLAT_GRACE seconds later (time for
+# the report to reach the console). `timeout` sits in a process group of
+# its own, which a Ctrl-C does not reach: INT and TERM end it here, and it
+# passes the signal on to QEMU.
+tpid=
+stop_qemu() {
+	if [ -n "$tpid" ]; then
+		kill -TERM "$tpid" 2>/dev/null || true
+		wait "$tpid" 2>/dev/null || true
+	fi
+	tpid=
+}
+trap 'stop_qemu; say "boot $name: interrupted"; exit 130' INT
+trap 'stop_qemu; exit 143' TERM
+timeout -s KILL "$limit" "${qemu[@]}" </dev/null >"$logs/$name.qemu" 2>&1 &
+tpid=$!
+status=
+while kill -0 "$tpid" 2>/dev/null; do
+	sleep 1
+	line=$(grep -a -v -E '^(#|ok |not ok )' "$logs/$name.console" 2>/dev/null |
+		grep -a -m1 -E -f "$TOP/guest/splat.patterns" | tr -d '\r' | cut -c1-160) || true
+	if [ -n "$line" ]; then
+		sleep "${SPLAT_GRACE:-5}"
+		kill -0 "$tpid" 2>/dev/null && status="the host ended the boot on a kernel splat: $line"
+		stop_qemu
+		break
+	fi
+done
 rc=0
-timeout -s KILL "$limit" "${qemu[@]}" </dev/null >"$logs/$name.qemu" 2>&1 || rc=$?
-if [ $rc -eq 137 ]; then
-	echo "timeout after ${limit}s" >"$logs/$name.status"
+[ -n "$tpid" ] && { wait "$tpid" || rc=$?; }
+tpid=
+trap - INT TERM
+if [ -n "$status" ]; then
+	:
+elif [ $rc -eq 137 ]; then
+	status="timeout after ${limit}s"
 elif [ $rc -ne 0 ]; then
-	echo "qemu exited with $rc: $(head -c 200 "$logs/$name.qemu")" >"$logs/$name.status"
+	status="qemu exited with $rc: $(head -c 200 "$logs/$name.qemu" | tr '\n' ' ')"
 fi
-python3 "$TOP/scripts/judge.py" --status "$logs/$name.status" \
+printf '%s' "$status" | head -n 1 >"$logs/$name.status"
+python3 "$TOP/scripts/judge.py" --status "$logs/$name.status" --nonce "$nonce" \
 	"$logs/$name.console" "$logs/$name.tap" "$list" >"$logs/$name.result" || true
 cat "$logs/$name.result"
 say "console: $logs/$name.console"
-tail -n1 "$logs/$name.result" | grep -q ' 0 failed' 
+tail -n1 "$logs/$name.result" | grep -q ' 0 failed'

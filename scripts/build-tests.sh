@@ -58,8 +58,20 @@ pack_files() {
 	done <"$1"
 }
 
+# fresh BIN DEP FLAGS [FILE...]: BIN is newer than every file its dependency
+# file DEP (gcc -MMD, which lists the last source's) names and every FILE,
+# and was built with FLAGS.
+fresh() {
+	local bin=$1 dep=$2 flags=$3 f
+	shift 3
+	[ -f "$bin" ] && [ -f "$dep" ] && [ "$(cat "$dep.flags" 2>/dev/null)" = "$flags" ] || return 1
+	for f in $(sed -e 's/\\$//' -e 's/^[^:]*://' "$dep") "$@"; do
+		[ "$bin" -nt "$f" ] || return 1
+	done
+}
+
 build_one() {
-	local word=$1 src extra=() log
+	local word=$1 src extra=() libs=() log
 	log=$out/logs/$word.log
 	mkdir -p "$out/logs"
 	if [ -f "$TOP/tests/guest/$word.c" ]; then
@@ -68,13 +80,13 @@ build_one() {
 		src=$TOP/bench/$word.c
 	elif [ -f "$vm/$word.c" ]; then
 		src=$vm/$word.c
-		grep -q '"vm_util.h"' "$src" && extra+=("$vm/vm_util.c")
-		grep -q '<numa.h>' "$src" && extra+=(-lnuma)
+		grep -q '"vm_util.h"' "$src" && extra+=("$vm/vm_util.c" "$vm/vm_util.h")
+		grep -q '<numa.h>' "$src" && libs+=(-lnuma)
 	elif [ -f "$TOP/tests/guest/$word.S" ]; then
 		src=$TOP/tests/guest/$word.S
-		[ "$out/bin/$word" -nt "$src" ] && [ "$out/bin/$word" -nt "$TOP/tests/guest/$word.h" ] &&
-			return 0
-		{ gcc -m32 -c -I"$TOP/tests/guest" -o "$out/logs/$word.o" "$src" &&
+		fresh "$out/bin/$word" "$out/logs/$word.d" "-m32 -I$TOP/tests/guest" && return 0
+		echo "-m32 -I$TOP/tests/guest" >"$out/logs/$word.d.flags"
+		{ gcc -m32 -c -I"$TOP/tests/guest" -MMD -MF "$out/logs/$word.d" -o "$out/logs/$word.o" "$src" &&
 		  ld -m elf_i386 -N --no-warn-rwx-segments -Ttext 0x100000 -e _start \
 			-o "$out/bin/$word" "$out/logs/$word.o"; } >"$log" 2>&1 ||
 			{ head -n 20 "$log" >&2; die "building guest image $word failed (log $log)"; }
@@ -88,12 +100,14 @@ build_one() {
 		return 1
 	fi
 	[ -f "$TOP/tests/guest/$word.files" ] && pack_files "$TOP/tests/guest/$word.files"
-	# Up to date: newer than its sources and the headers.
-	if [ "$out/bin/$word" -nt "$src" ] && [ "$out/bin/$word" -nt "$hdr/stamp" ] &&
-	   { [ ${#extra[@]} -eq 0 ] || [ "$out/bin/$word" -nt "$vm/vm_util.c" ]; }; then
-		return 0
-	fi
-	gcc "${cflags[@]}" -o "$out/bin/$word" "$src" "${extra[@]}" -lrt -lm >"$log" 2>&1 ||
+	# Up to date: newer than every source and header it was built from
+	# (gcc -MMD), and built with the same flags.
+	local flags="${cflags[*]} ${extra[*]} ${libs[*]}"
+	fresh "$out/bin/$word" "$out/logs/$word.d" "$flags" "${extra[@]}" "$hdr/stamp" && return 0
+	echo "$flags" >"$out/logs/$word.d.flags"
+	# The program's own source last: the dependency file lists its headers.
+	gcc "${cflags[@]}" -MMD -MF "$out/logs/$word.d" -o "$out/bin/$word" \
+		$(printf '%s\n' "${extra[@]}" | grep '\.c$') "$src" "${libs[@]}" -lrt -lm >"$log" 2>&1 ||
 		{ head -n 20 "$log" >&2; die "building test program $word failed (log $log)"; }
 }
 

@@ -72,7 +72,15 @@ stage "test programs"
 record "build test programs" "$TOP/scripts/build-tests.sh" "$BUILD/tests-check" smoke mm-health uffd clients || finish
 
 stage "boot and run $(grep -c . "$BUILD/tests-check/list") tests in the guest"
-"$TOP/scripts/boot.sh" check "$BUILD/bzImage-debug" "$BUILD/tests-check/list" "$BUILD/tests-check/bin" >/dev/null 2>&1 || true
+# Each guest result line as it arrives.
+rm -f "$BUILD/logs/check.tap"
+"$TOP/scripts/boot.sh" check "$BUILD/bzImage-debug" "$BUILD/tests-check/list" "$BUILD/tests-check/bin" >/dev/null 2>&1 &
+bpid=$!
+trap 'kill -TERM "$bpid" 2>/dev/null; wait "$bpid"; exit 130' INT TERM
+tail -n +1 -F --pid="$bpid" "$BUILD/logs/check.tap" 2>/dev/null |
+	grep --line-buffered -E '^(ok|not ok) ' | sed -u 's/^/  guest: /' || true
+wait "$bpid" || true
+trap - INT TERM
 while IFS= read -r line; do
 	case $line in
 	"ok "*) pass "guest: ${line#ok }" ;;

@@ -5,7 +5,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 mode=$1 patch=$2
-out=$(perl "$TREE/scripts/checkpatch.pl" --no-tree --strict --show-types --no-summary --terse \
+patch=$(realpath "$patch")
+# In the kernel tree, as its own users run it: the tree-aware checks apply,
+# and its caches stay there.
+out=$(cd "$TREE" && perl scripts/checkpatch.pl --strict --show-types --no-summary --terse \
 	--ignore FILE_PATH_CHANGES "$patch" 2>&1) || true
 case $mode in
 strict) bad=$(grep -E ': (ERROR|WARNING|CHECK):' <<<"$out" || true) ;;

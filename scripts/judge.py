@@ -1,30 +1,47 @@
 #!/usr/bin/env python3
 """Judge one guest run from its logs.
 
-judge.py CONSOLE TAP LIST [--status FILE]
+judge.py CONSOLE TAP LIST [--status FILE] [--nonce NONCE]
 
 CONSOLE is the whole serial console (kernel log and test output), TAP the
 second serial port where the guest's /init writes only TAP, LIST the test
 list the guest was given (one "name<TAB>timeout<TAB>command" a line).
 Prints one TAP result line per listed test plus one for the kernel log, a
 one-line reason for every failure, and the line "N passed, M failed".
+With --nonce, the TAP counts only if it carries the line "# nonce NONCE"
+that the guest prints from its kernel command line: output left over from
+an earlier boot is never judged as this one's. A non-empty host status (a
+timeout, QEMU failing, the host ending a boot on a kernel splat) fails the
+run on a "host" line of its own.
 Exit status 0 only when nothing failed.
 """
+import os
 import re
 import sys
 
-SPLAT = re.compile(
-    r'BUG:|WARNING:|Oops|kernel BUG|general protection fault|KASAN|KFENCE'
-    r'|UBSAN|possible circular locking|possible recursive locking'
-    r'|inconsistent lock state|suspicious RCU usage|blocked for more than'
-    r'|soft lockup|hard LOCKUP|rcu_\w+ (self-)?detected stall|Call Trace:')
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The kernel log patterns, one a line: the same file serves the guest's /init
+# and the stress loop (grep -E -f), so it keeps to what both dialects share.
+PATTERNS = os.path.join(HERE, '..', 'guest', 'splat.patterns')
+
+
+def load_splat(path=PATTERNS):
+    with open(path, encoding='utf-8') as f:
+        pats = [line.rstrip('\n') for line in f if line.strip()]
+    return re.compile('|'.join('(?:%s)' % p for p in pats))
+
+
+SPLAT = load_splat()
 PANIC = re.compile(r'Kernel panic - not syncing:.*')
 RESULT = re.compile(r'^(not ok|ok) (\d+) ([^#]*?)\s*(?:# (.*))?$')
 
 
-def judge(console, tap, names, host_status=''):
+def judge(console, tap, names, host_status='', nonce=None):
     """Return a list of (name, status, reason); status is pass, fail, skip."""
     got = {}
+    stale = nonce is not None and ('# nonce ' + nonce) not in tap.splitlines()
+    if stale:
+        tap = ''
     for line in tap.splitlines():
         m = RESULT.match(line.strip())
         if not m:
@@ -46,11 +63,13 @@ def judge(console, tap, names, host_status=''):
                 out.append((name, 'fail', note or 'failed'))
             continue
         if missing_reason is None:
-            if panic:
+            if stale:
+                reason = 'no result from this boot (the TAP lacks its nonce)'
+            elif panic:
                 reason = panic.group(0).strip()
             elif host_status.startswith('timeout'):
                 reason = 'no result: the guest hung (host ' + host_status + ')'
-            elif host_status.startswith('qemu'):
+            elif host_status:
                 reason = 'no result: ' + host_status
             else:
                 reason = 'no result line from the guest'
@@ -69,6 +88,8 @@ def judge(console, tap, names, host_status=''):
                     'kernel log: ' + (panic.group(0) if panic else splat)[:160]))
     else:
         out.append(('kernel log', 'pass', ''))
+    if host_status:
+        out.append(('host', 'fail', host_status.splitlines()[0][:200]))
     return out
 
 
@@ -92,14 +113,20 @@ def read(path):
 def main(argv):
     args = argv[1:]
     status = ''
+    nonce = None
     if '--status' in args:
         i = args.index('--status')
         status = read(args[i + 1]).strip()
         del args[i:i + 2]
+    if '--nonce' in args:
+        i = args.index('--nonce')
+        nonce = args[i + 1]
+        del args[i:i + 2]
     if len(args) != 3:
         sys.stderr.write(__doc__)
         return 2
-    results = judge(read(args[0]), read(args[1]), read_names(args[2]), status)
+    results = judge(read(args[0]), read(args[1]), read_names(args[2]), status,
+                    nonce)
     passed = failed = skipped = 0
     for num, (name, st, reason) in enumerate(results, 1):
         if st == 'pass':

@@ -36,30 +36,59 @@ need_file() {
 	need "__missing_$(basename "$1")" "$2"
 }
 
-# Every tool the harness uses, by the package that ships it.
+# Every tool and file the harness uses, with the Debian 12 package that
+# ships it: "command NAME PKG" or "file PATH PKG".
+HARNESS_NEEDS='
+command git git
+command gcc gcc
+command make make
+command file file
+command flex flex
+command bison bison
+command bc bc
+command rsync rsync
+command cpio cpio
+command xz xz-utils
+command perl perl
+command python3 python3
+command ccache ccache
+command qemu-system-x86_64 qemu-system-x86
+command busybox busybox-static
+command stress-ng stress-ng
+file /usr/share/seabios/bios-256k.bin seabios
+file /usr/include/libelf.h libelf-dev
+file /usr/include/openssl/ssl.h libssl-dev
+file /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
+file /usr/lib/x86_64-linux-gnu/libnuma.a libnuma-dev
+'
+
+# need_all: install everything HARNESS_NEEDS lists that is missing, in one
+# apt-get call as root; otherwise name all of it in one command and stop.
 need_all() {
+	local kind what pkg missing=()
 	mkdir -p "$BUILD"
-	need gcc gcc
-	need make make
-	need file file
-	need flex flex
-	need bison bison
-	need bc bc
-	need rsync rsync
-	need cpio cpio
-	need xz xz-utils
-	need perl perl
-	need python3 python3
-	need ccache ccache
-	need qemu-system-x86_64 qemu-system-x86
-	need busybox busybox-static
-	need_file /usr/include/libelf.h libelf-dev
-	need_file /usr/include/openssl/ssl.h libssl-dev
-	need_file /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
-	need_file /usr/lib/x86_64-linux-gnu/libnuma.a libnuma-dev
+	while read -r kind what pkg; do
+		case $kind in
+		command) command -v "$what" >/dev/null 2>&1 && continue ;;
+		file) [ -e "$what" ] && continue ;;
+		*) continue ;;
+		esac
+		missing+=("$pkg")
+	done <<<"$HARNESS_NEEDS"
 	# The guest's /bin/sh must be a static busybox.
-	if ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
-		need_file /nonexistent-force busybox-static
+	if command -v busybox >/dev/null 2>&1 &&
+	   ! file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked'; then
+		missing+=(busybox-static)
+	fi
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		die "the harness (for Debian 12) needs these packages: sudo apt-get install -y ${missing[*]}"
+	fi
+	say "installing ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$BUILD/apt.log" 2>&1; then
+		apt-get update >>"$BUILD/apt.log" 2>&1
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+			>>"$BUILD/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed (log: $BUILD/apt.log)"
 	fi
 }
 

@@ -6,6 +6,9 @@ expected: the verdict lines judge.py must print, the summary line last.
 """
 import io
 import os
+import re
+import shutil
+import subprocess
 import sys
 import unittest
 from contextlib import redirect_stdout
@@ -79,3 +82,82 @@ class Patterns(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+# One real kernel report line for each pattern of guest/splat.patterns.
+SAMPLES = [
+    '[   12.5] BUG: KASAN: use-after-free in userfaultfd_fill+0x1c/0x2a0',
+    '[   12.5] WARNING: CPU: 1 PID: 93 at mm/userfaultfd.c:120 x+0x1/0x2',
+    '[   12.5] Oops: 0000 [#1] PREEMPT SMP KASAN',
+    '[   12.5] Kernel panic - not syncing: Fatal exception',
+    '[   12.5] kernel BUG at mm/memory.c:1234!',
+    '[   12.5] general protection fault, probably for non-canonical address',
+    '[   12.5] ==================================================================',
+    '[   12.5] KFENCE: out-of-bounds read in test_alloc+0x1/0x2',
+    '[   12.5] UBSAN: shift-out-of-bounds in mm/userfaultfd.c:99:3',
+    '[   12.5] WARNING: possible circular locking dependency detected',
+    '[   12.5] WARNING: possible recursive locking detected',
+    '[   12.5] WARNING: inconsistent lock state',
+    '[   12.5] WARNING: suspicious RCU usage',
+    '[  245.1] INFO: task userfaultfd:97 blocked for more than 122 seconds.',
+    '[   52.1] watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [uffd:95]',
+    '[   52.1] NMI watchdog: Watchdog detected hard LOCKUP on cpu 1',
+    '[   60.2] rcu: INFO: rcu_preempt self-detected stall on CPU',
+    '[   60.2] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:',
+    '[   12.5] Call Trace:',
+    '[   12.5] BUG: KASAN: slab-out-of-bounds in uffd_fill_pte+0x2/0x4',
+]
+
+
+class Patterns(unittest.TestCase):
+    def test_every_pattern_fails_a_clean_run(self):
+        d = os.path.join(LOGS, 'pass')
+        with open(os.path.join(d, 'console'), encoding='utf-8') as f:
+            console = f.read()
+        with open(os.path.join(d, 'tap'), encoding='utf-8') as f:
+            tap = f.read()
+        names = judge.read_names(os.path.join(d, 'list'))
+        self.assertTrue(all(s != 'fail' for _, s, _ in
+                            judge.judge(console, tap, names)))
+        for line in SAMPLES:
+            if not judge.SPLAT.search(line) and not judge.PANIC.search(line):
+                continue
+            lines = console.splitlines()
+            spliced = '\n'.join(lines[:len(lines) // 2] + [line] +
+                                 lines[len(lines) // 2:])
+            res = judge.judge(spliced, tap, names)
+            self.assertEqual(res[-1][:2], ('kernel log', 'fail'), line)
+            self.assertIn(line.split('] ', 1)[1][:40], res[-1][2])
+
+    def test_every_pattern_has_a_sample(self):
+        with open(judge.PATTERNS, encoding='utf-8') as f:
+            pats = [p.strip() for p in f if p.strip()]
+        for p in pats:
+            self.assertTrue(any(re.search(p, s) for s in SAMPLES), p)
+
+    def test_guest_grep_reads_the_same_patterns(self):
+        # What the guest's busybox grep -E -f finds, the judge finds too.
+        bb = shutil.which('busybox')
+        if not bb:
+            self.skipTest('no busybox')
+        p = subprocess.run([bb, 'grep', '-E', '-f', judge.PATTERNS],
+                           input='\n'.join(SAMPLES) + '\n', text=True,
+                           capture_output=True)
+        self.assertEqual(p.stdout.splitlines(),
+                         [s for s in SAMPLES if judge.SPLAT.search(s)])
+
+    def test_nonce(self):
+        d = os.path.join(LOGS, 'pass')
+        with open(os.path.join(d, 'console'), encoding='utf-8') as f:
+            console = f.read()
+        with open(os.path.join(d, 'tap'), encoding='utf-8') as f:
+            tap = f.read()
+        names = judge.read_names(os.path.join(d, 'list'))
+        res = judge.judge(console, tap, names, nonce='1234abcd')
+        self.assertEqual([s for _, s, _ in res[:-1]], ['fail'] * len(names))
+        self.assertIn('nonce', res[0][2])
+        res = judge.judge(console, tap.replace('TAP version 13\n',
+                                               'TAP version 13\n# nonce 1234abcd\n'),
+                          names, nonce='1234abcd')
+        self.assertTrue(all(s != 'fail' for _, s, _ in res))
+
