@@ -67,7 +67,7 @@ qemu+=(-smp "$smp" -append "console=ttyS0,115200 panic=-1 loglevel=7 hung_task_p
 
 # Nothing of an earlier boot may be judged as this one's: its files go, and
 # the guest must print this boot's nonce in its TAP.
-rm -f "$logs/$name".{console,tap,result,qemu,status}
+rm -rf "$logs/$name".{console,tap,result,qemu,status,tests}
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 qemu[${#qemu[@]} - 1]+=" uffd.nonce=$nonce"
 
@@ -114,6 +114,7 @@ elif [ $rc -ne 0 ]; then
 fi
 printf '%s' "$status" | head -n 1 >"$logs/$name.status"
 python3 "$TOP/scripts/judge.py" --status "$logs/$name.status" --nonce "$nonce" \
+	--logs "$logs/$name.tests" \
 	"$logs/$name.console" "$logs/$name.tap" "$list" >"$logs/$name.result" || true
 cat "$logs/$name.result"
 say "console: $logs/$name.console"

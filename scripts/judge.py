@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Judge one guest run from its logs.
 
-judge.py CONSOLE TAP LIST [--status FILE] [--nonce NONCE]
+judge.py CONSOLE TAP LIST [--status FILE] [--nonce NONCE] [--logs DIR]
 
 CONSOLE is the whole serial console (kernel log and test output), TAP the
 second serial port where the guest's /init writes only TAP, LIST the test
@@ -13,6 +13,8 @@ that the guest prints from its kernel command line: output left over from
 an earlier boot is never judged as this one's. A non-empty host status (a
 timeout, QEMU failing, the host ending a boot on a kernel splat) fails the
 run on a "host" line of its own.
+A failing test's reason names the cases its program's own TAP failed.
+With --logs, each test's whole output goes to DIR/NAME.log.
 Exit status 0 only when nothing failed.
 """
 import os
@@ -34,6 +36,34 @@ def load_splat(path=PATTERNS):
 SPLAT = load_splat()
 PANIC = re.compile(r'Kernel panic - not syncing:.*')
 RESULT = re.compile(r'^(not ok|ok) (\d+) ([^#]*?)\s*(?:# (.*))?$')
+# A result line of a test program's own TAP, in the output the guest prints
+# behind "# " under "# run NAME: ...".
+NESTED = re.compile(r'^# (?:# )*not ok \d+ ([^#]*?)\s*(?:# (.*))?$')
+RUN = re.compile(r'^# run (\S+): ')
+
+
+def blocks(tap):
+    """Each test's lines in the TAP: {name: [lines]}, from its "# run" line
+    up to the next one."""
+    out, cur = {}, None
+    for line in tap.splitlines():
+        m = RUN.match(line)
+        if m:
+            cur = m.group(1)
+            out[cur] = []
+        if cur is not None:
+            out[cur].append(line)
+    return out
+
+
+def failed_subtests(lines):
+    """The names of a program's own failing TAP cases (SKIPs aside)."""
+    names = []
+    for line in lines:
+        m = NESTED.match(line.strip())
+        if m and not (m.group(2) or '').upper().startswith(('SKIP', 'TODO')):
+            names.append(m.group(1))
+    return names
 
 
 def judge(console, tap, names, host_status='', nonce=None):
@@ -50,6 +80,7 @@ def judge(console, tap, names, host_status='', nonce=None):
         if 1 <= num <= len(names) and num not in got:
             got[num] = (m.group(1), m.group(4) or '')
     panic = PANIC.search(console)
+    runs = blocks(tap)
     out = []
     missing_reason = None
     for num, name in enumerate(names, 1):
@@ -60,7 +91,11 @@ def judge(console, tap, names, host_status='', nonce=None):
             elif verdict == 'ok':
                 out.append((name, 'pass', ''))
             else:
-                out.append((name, 'fail', note or 'failed'))
+                sub = failed_subtests(runs.get(name, []))
+                reason = note or 'failed'
+                if sub:
+                    reason += ' (failed: %s)' % ', '.join(sub[:8])
+                out.append((name, 'fail', reason))
             continue
         if missing_reason is None:
             if stale:
@@ -93,6 +128,15 @@ def judge(console, tap, names, host_status='', nonce=None):
     return out
 
 
+def write_logs(logdir, tap):
+    """Each test's whole output in LOGDIR/NAME.log (a / in NAME becomes _)."""
+    os.makedirs(logdir, exist_ok=True)
+    for name, lines in blocks(tap).items():
+        path = os.path.join(logdir, name.replace('/', '_') + '.log')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(lines) + '\n')
+
+
 def read_names(path):
     names = []
     with open(path, encoding='utf-8', errors='replace') as f:
@@ -118,6 +162,11 @@ def main(argv):
         i = args.index('--status')
         status = read(args[i + 1]).strip()
         del args[i:i + 2]
+    logdir = None
+    if '--logs' in args:
+        i = args.index('--logs')
+        logdir = args[i + 1]
+        del args[i:i + 2]
     if '--nonce' in args:
         i = args.index('--nonce')
         nonce = args[i + 1]
@@ -125,6 +174,8 @@ def main(argv):
     if len(args) != 3:
         sys.stderr.write(__doc__)
         return 2
+    if logdir:
+        write_logs(logdir, read(args[1]))
     results = judge(read(args[0]), read(args[1]), read_names(args[2]), status,
                     nonce)
     passed = failed = skipped = 0

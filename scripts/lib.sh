@@ -37,8 +37,9 @@ need_file() {
 }
 
 # Every tool and file the harness uses, with the Debian 12 package that
-# ships it: "command NAME PKG" or "file PATH PKG".
-HARNESS_NEEDS='
+# ships it: "command NAME PKG" or "file PATH PKG" (the environment may
+# override the list, for tests).
+HARNESS_NEEDS=${HARNESS_NEEDS:-'
 command git git
 command gcc gcc
 command make make
@@ -60,7 +61,7 @@ file /usr/include/libelf.h libelf-dev
 file /usr/include/openssl/ssl.h libssl-dev
 file /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
 file /usr/lib/x86_64-linux-gnu/libnuma.a libnuma-dev
-'
+'}
 
 # need_all: install everything HARNESS_NEEDS lists that is missing, in one
 # apt-get call as root; otherwise name all of it in one command and stop.

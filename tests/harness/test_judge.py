@@ -58,6 +58,26 @@ class RecordedRuns(unittest.TestCase):
     def test_lockdep_assertion_warning(self):
         self.check('warning', 1)
 
+    def test_nested_tap_names_the_failing_case(self):
+        # A real run of a kernel with UFFDIO_COPY's old source alignment
+        # check: the verdict names the unit test case and the client.
+        self.check('nested', 1)
+
+    def test_logs_one_file_per_test(self):
+        d = os.path.join(LOGS, 'nested')
+        out = os.path.join(LOGS, '..', '__pycache__', 'nested-logs')
+        import shutil as sh
+        sh.rmtree(out, ignore_errors=True)
+        with redirect_stdout(io.StringIO()):
+            judge.main(['judge.py', '--logs', out] +
+                       [os.path.join(d, f) for f in ('console', 'tap', 'list')])
+        self.assertEqual(sorted(os.listdir(out)),
+                         ['clients_qemu-postcopy.log', 'clients_stress-ng.log',
+                          'uffd_uffd-unit-tests.log', 'uffd_userfaultfd-anon.log'])
+        with open(os.path.join(out, 'uffd_uffd-unit-tests.log')) as f:
+            self.assertIn('# not ok 16 copy-src-unaligned', f.read())
+        sh.rmtree(out, ignore_errors=True)
+
     def test_summary_line_is_plain(self):
         for name in sorted(os.listdir(LOGS)):
             _, got, _ = run_case(name)
