@@ -24,11 +24,22 @@ class NeedAll(unittest.TestCase):
         d = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, d, True)
         os.chmod(d, 0o777)
-        env = dict(os.environ, HARNESS_NEEDS=NEEDS, BUILD=d)
+        # A copy the other user can read wherever the checkout lies.
+        for sub in ('scripts', 'base'):
+            os.mkdir(os.path.join(d, sub))
+        lib = os.path.join(d, 'scripts', 'lib.sh')
+        shutil.copy(LIB, lib)
+        shutil.copy(os.path.join(HERE, '..', '..', 'base', 'VERSION'),
+                    os.path.join(d, 'base', 'VERSION'))
+        for root, dirs, files in os.walk(d):
+            for n in dirs + files:
+                os.chmod(os.path.join(root, n), 0o755)
+        env = dict(os.environ, HARNESS_NEEDS=NEEDS, BUILD=os.path.join(d, 'b'))
         p = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534',
                             '--clear-groups', 'bash', '-c',
-                            '. "$0"; need_all', os.path.abspath(LIB)],
-                           env=env, capture_output=True, text=True, timeout=30)
+                            '. "$0"; need_all', lib],
+                           env=env, cwd=d, capture_output=True, text=True,
+                           timeout=30)
         self.assertNotEqual(p.returncode, 0)
         lines = p.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, p.stderr)
