@@ -129,6 +129,7 @@ cmd_tree() {
 	fi
 	[ -e "$TREE" ] && die "$TREE exists but is not a harness tree; move it away"
 	tarball=$("$TOP/scripts/fetch-base.sh")
+	VERSION=${tarball##*/"$TARBALL".}
 	say "extracting the base into build/linux"
 	rm -rf "$TREE.tmp"
 	mkdir -p "$TREE.tmp"
