@@ -15,19 +15,26 @@ export GIT_COMMITTER_DATE="2015-09-04 00:00:00 +0000"
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 say() { printf '%s\n' "$*" >&2; }
 
-# need CMD PKG...: make sure CMD exists, installing PKG with apt-get if root.
-need() {
-	local cmd=$1; shift
-	command -v "$cmd" >/dev/null 2>&1 && return 0
+# apt_install WHY PKG...: install PKGs as root (updating the lists if the
+# first try fails); without root, stop and print the one command to run.
+apt_install() {
+	local why=$1; shift
 	if [ "$(id -u)" -ne 0 ]; then
-		die "'$cmd' is missing; install it with: sudo apt-get install -y $*"
+		die "$why: sudo apt-get install -y $*"
 	fi
-	say "installing $* (for $cmd)"
+	say "installing $*"
 	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >"$BUILD/apt.log" 2>&1; then
 		apt-get update >>"$BUILD/apt.log" 2>&1
 		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
 			>>"$BUILD/apt.log" 2>&1 || die "apt-get install $* failed (log: $BUILD/apt.log)"
 	fi
+}
+
+# need CMD PKG...: make sure CMD exists, installing PKG with apt-get if root.
+need() {
+	local cmd=$1; shift
+	command -v "$cmd" >/dev/null 2>&1 && return 0
+	apt_install "'$cmd' is missing; install it with" "$@"
 }
 
 # need_file PATH PKG: make sure PATH exists, installing PKG if root.
@@ -82,15 +89,7 @@ need_all() {
 		missing+=(busybox-static)
 	fi
 	[ ${#missing[@]} -eq 0 ] && return 0
-	if [ "$(id -u)" -ne 0 ]; then
-		die "the harness (for Debian 12) needs these packages: sudo apt-get install -y ${missing[*]}"
-	fi
-	say "installing ${missing[*]}"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"$BUILD/apt.log" 2>&1; then
-		apt-get update >>"$BUILD/apt.log" 2>&1
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
-			>>"$BUILD/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed (log: $BUILD/apt.log)"
-	fi
+	apt_install "the harness (for Debian 12) needs these packages" "${missing[@]}"
 }
 
 # Elapsed-time stage lines for make run / make check.

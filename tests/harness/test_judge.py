@@ -85,6 +85,16 @@ class RecordedRuns(unittest.TestCase):
             self.assertRegex(last, r'^\d+ passed, \d+ failed(, \d+ skipped)?$')
 
 
+def clean_run():
+    """The recorded clean pass: console, TAP, test names."""
+    d = os.path.join(LOGS, 'pass')
+    with open(os.path.join(d, 'console'), encoding='utf-8') as f:
+        console = f.read()
+    with open(os.path.join(d, 'tap'), encoding='utf-8') as f:
+        tap = f.read()
+    return console, tap, judge.read_names(os.path.join(d, 'list'))
+
+
 class Patterns(unittest.TestCase):
     def test_splat_in_test_output_is_not_the_kernel(self):
         console = '# WARNING: this is the test talking\nok 1 a\n'
@@ -129,14 +139,9 @@ SAMPLES = [
 ]
 
 
-class Patterns(unittest.TestCase):
+class SplatPatterns(unittest.TestCase):
     def test_every_pattern_fails_a_clean_run(self):
-        d = os.path.join(LOGS, 'pass')
-        with open(os.path.join(d, 'console'), encoding='utf-8') as f:
-            console = f.read()
-        with open(os.path.join(d, 'tap'), encoding='utf-8') as f:
-            tap = f.read()
-        names = judge.read_names(os.path.join(d, 'list'))
+        console, tap, names = clean_run()
         self.assertTrue(all(s != 'fail' for _, s, _ in
                             judge.judge(console, tap, names)))
         for line in SAMPLES:
@@ -167,12 +172,7 @@ class Patterns(unittest.TestCase):
                          [s for s in SAMPLES if judge.SPLAT.search(s)])
 
     def test_nonce(self):
-        d = os.path.join(LOGS, 'pass')
-        with open(os.path.join(d, 'console'), encoding='utf-8') as f:
-            console = f.read()
-        with open(os.path.join(d, 'tap'), encoding='utf-8') as f:
-            tap = f.read()
-        names = judge.read_names(os.path.join(d, 'list'))
+        console, tap, names = clean_run()
         res = judge.judge(console, tap, names, nonce='1234abcd')
         self.assertEqual([s for _, s, _ in res[:-1]], ['fail'] * len(names))
         self.assertIn('nonce', res[0][2])
