@@ -63,13 +63,11 @@ kvm) qemu+=(-accel kvm -cpu host) ;;
 	fi
 	;;
 esac
-qemu+=(-smp "$smp" -append "console=ttyS0,115200 panic=-1 loglevel=7 hung_task_panic=0 softlockup_panic=0 ${EXTRA_APPEND:-}")
-
 # Nothing of an earlier boot may be judged as this one's: its files go, and
 # the guest must print this boot's nonce in its TAP.
 rm -rf "$logs/$name".{console,tap,result,qemu,status,tests}
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-qemu[${#qemu[@]} - 1]+=" uffd.nonce=$nonce"
+qemu+=(-smp "$smp" -append "console=ttyS0,115200 panic=-1 loglevel=7 hung_task_panic=0 softlockup_panic=0 uffd.nonce=$nonce ${EXTRA_APPEND:-}")
 
 # Run QEMU in the background under the host-side limit, and watch the
 # console meanwhile: once a kernel splat (guest/splat.patterns) shows up

@@ -276,6 +276,8 @@ const char *qmp(struct qmp *q, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(cmd, sizeof(cmd) - 1, fmt, ap);
 	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(cmd) - 1)
+		fail("%s QMP command too long", q->name);
 	cmd[n++] = '\n';
 	if (write(q->fd, cmd, n) != n)
 		fail("%s QMP write: %s", q->name, strerror(errno));

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 from contextlib import redirect_stdout
 
@@ -65,9 +66,8 @@ class RecordedRuns(unittest.TestCase):
 
     def test_logs_one_file_per_test(self):
         d = os.path.join(LOGS, 'nested')
-        out = os.path.join(LOGS, '..', '__pycache__', 'nested-logs')
-        import shutil as sh
-        sh.rmtree(out, ignore_errors=True)
+        out = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, out, True)
         with redirect_stdout(io.StringIO()):
             judge.main(['judge.py', '--logs', out] +
                        [os.path.join(d, f) for f in ('console', 'tap', 'list')])
@@ -76,7 +76,6 @@ class RecordedRuns(unittest.TestCase):
                           'uffd_uffd-unit-tests.log', 'uffd_userfaultfd-anon.log'])
         with open(os.path.join(out, 'uffd_uffd-unit-tests.log')) as f:
             self.assertIn('# not ok 16 copy-src-unaligned', f.read())
-        sh.rmtree(out, ignore_errors=True)
 
     def test_summary_line_is_plain(self):
         for name in sorted(os.listdir(LOGS)):
