@@ -56,7 +56,7 @@ health-compare: ## base mm health tests on the pristine kernel and ours
 	@$(S)/series.sh ensure
 	@$(S)/health-compare.sh
 
-# BENCH_ROUNDS (3), BENCH_DET_RUNS (1), BENCH_MODES (det wall),
+# BENCH_ROUNDS (5), BENCH_DET_RUNS (2), BENCH_MODES (det det-noerms wall),
 # BENCH_NO_BUILD: see scripts/bench.sh.
 bench: ## benchmarks, upstream 6.1 vs ours: build/bench/report.md
 	@$(S)/series.sh ensure

@@ -2,10 +2,10 @@
 """Write the report of `make bench` from the guests' TAP logs.
 
 bench-report.py --out DIR [--ref-image F --ours-image F --ref-tree D
-                           --ours-tree D]
+                           --ours-tree D --ref-config F --ours-config F]
 
-DIR/raw/MODE-KERNEL-RUN.tap are the TAP logs of the boots (MODE det or wall,
-KERNEL ref or ours, RUN 1, 2, ...). The benchmark programs print their
+DIR/raw/MODE-KERNEL-RUN.tap are the TAP logs of the boots (MODE det,
+det-noerms or wall, KERNEL ref or ours, RUN 1, 2, ...). The benchmark programs print their
 figures as "BENCH metric value unit" and their latency histograms as
 "HIST name bucket_ns count"; the guest's /init prefixes both with "# ".
 
@@ -31,17 +31,31 @@ BENCH = re.compile(r'^# BENCH (\S+) (\S+) (\S+)\s*$')
 HIST = re.compile(r'^# HIST (\S+) (\d+) (\d+)\s*$')
 INFO = re.compile(r'^# INFO (\S+) faults (\d+)\s*$')
 RESULT = re.compile(r'^(not ok|ok) \d+ (\S+)(.*)$')
+CPUFLAGS = re.compile(r'^# cpu copy flags:(.*)$')
 KERNELS = ('ref', 'ours')
 LABEL = {'ref': 'upstream', 'ours': 'ours'}
+DET_NOTE = ('TCG `-icount shift=0,sleep=off`, 1 vCPU, 4 GiB. Guest '
+            'CLOCK_MONOTONIC counts instructions (1 ns = 1 guest '
+            'instruction), so these figures are **guest instruction counts** '
+            '(path length), not times. One iteration of `rep movs`/`rep stos` '
+            'counts as one instruction: ')
 MODES = {
-    'det': ('Deterministic mode',
-            'TCG `-icount shift=0,sleep=off`, 1 vCPU, 4 GiB. Guest '
-            'CLOCK_MONOTONIC counts instructions: 1 ns = 1 guest '
-            'instruction (a `rep movs`/`rep stos` iteration counts as one).'),
+    'det': ('Deterministic mode, `-cpu max`',
+            DET_NOTE + 'with `-cpu max`\'s ERMS and FSRM the kernel copies '
+            'and clears pages with `rep movsb`/`rep stosb`, so a 4 KiB page '
+            'copy or clear weighs about 4096 and the write-fault and fill '
+            'metrics over-weight page copies and clears.'),
+    'det-noerms': ('Deterministic mode, `-cpu max,erms=off,fsrm=off`',
+                   DET_NOTE + 'without ERMS and FSRM the kernel copies and '
+                   'clears pages with `rep movsq`/`rep stosq` (REP_GOOD), '
+                   'about 512 per 4 KiB page: page copies and clears weigh '
+                   'eight times less than in the mode above, the rest of '
+                   'the path the same.'),
     'wall': ('Wall-clock mode',
              'multi-threaded TCG (`-accel tcg,thread=multi`), 2 vCPUs, '
-             '4 GiB; the kernels alternate (upstream, ours, upstream, ...); '
-             'median over the rounds, [min, max] below it.'),
+             '4 GiB; the kernels alternate in ABBA order (upstream, ours, '
+             'ours, upstream, ...); median over the rounds, [min, max] '
+             'beside it.'),
 }
 WORSE = 0.05            # an anomaly: ours more than 5% worse
 AGREE = 0.005           # deterministic figures must repeat within 0.5%
@@ -52,11 +66,12 @@ FLOOR_WRITE = 'floor.fault.write'
 
 
 def parse_tap(path):
-    """Return ({metric: (value, unit)}, {hist: [(bucket, count)]}, fails).
+    """Return ({metric: (value, unit)}, {hist: [(bucket, count)]}, fails,
+    the guest's cpu copy flags).
 
     A time-capped run's fault count goes in as metrics['faults:' + name].
     """
-    metrics, hists, fails = {}, {}, []
+    metrics, hists, fails, cpu = {}, {}, [], None
     with open(path, encoding='utf-8', errors='replace') as f:
         for line in f:
             line = line.rstrip('\n')
@@ -76,21 +91,28 @@ def parse_tap(path):
                 hists.setdefault(m.group(1), []).append(
                     (int(m.group(2)), int(m.group(3))))
                 continue
+            m = CPUFLAGS.match(line)
+            if m:
+                cpu = m.group(1).split()
+                continue
             m = RESULT.match(line)
             if m and m.group(1) == 'not ok':
                 fails.append(m.group(2) + m.group(3))
-    return metrics, hists, fails
+    return metrics, hists, fails, cpu
 
 
 def load_runs(out):
-    """{mode: {kernel: [(run, metrics, hists, fails)]}}, {mode: metrics}."""
-    runs, order = {}, {}
-    pat = re.compile(r'^(det|wall)-(ref|ours)-(\d+)\.tap$')
+    """{mode: {kernel: [(run, metrics, hists, fails)]}}, {mode: metrics},
+    {mode: {kernel: cpu copy flags}}."""
+    runs, order, cpus = {}, {}, {}
+    pat = re.compile(r'^(det|det-noerms|wall)-(ref|ours)-(\d+)\.tap$')
     for path in sorted(glob.glob(os.path.join(out, 'raw', '*.tap'))):
         m = pat.match(os.path.basename(path))
         if not m:
             continue
-        metrics, hists, fails = parse_tap(path)
+        metrics, hists, fails, cpu = parse_tap(path)
+        if cpu is not None:
+            cpus.setdefault(m.group(1), {})[m.group(2)] = cpu
         names = order.setdefault(m.group(1), [])
         for name in metrics:
             if name not in names and not name.startswith('faults:'):
@@ -100,7 +122,7 @@ def load_runs(out):
     for mode in runs.values():
         for k in mode:
             mode[k].sort(key=lambda r: r[0])
-    return runs, order
+    return runs, order, cpus
 
 
 def better(unit):
@@ -113,6 +135,48 @@ def is_worse(ratio, unit):
     if better(unit) == 'lower':
         return ratio > 1 + WORSE
     return ratio < 1 - WORSE
+
+
+def ranges(ref, ours, unit):
+    """'worse' or 'better' when the kernels' [min, max] ranges do not
+    overlap (the side ours is on), else 'overlap'."""
+    lo_is_good = better(unit) == 'lower'
+    if ours['min'] > ref['max']:
+        return 'worse' if lo_is_good else 'better'
+    if ours['max'] < ref['min']:
+        return 'better' if lo_is_good else 'worse'
+    return 'overlap'
+
+
+def shown_unit(mode, unit):
+    """The unit as the report shows it: in the deterministic modes time is
+    counted in guest instructions."""
+    if not mode.startswith('det') or not unit:
+        return unit
+    if unit == 'ns':
+        return 'guest instr'
+    if unit.endswith('/s'):
+        return unit[:-2] + ' per 10⁹ guest instr'
+    return unit
+
+
+def config_diff(ref_path, ours_path):
+    """The CONFIG_ symbols whose values differ between two .config files,
+    as [(symbol, upstream value, our value)]; None when one is missing."""
+    def load(path):
+        vals = {}
+        with open(path, encoding='utf-8') as f:
+            for line in f:
+                m = re.match(r'^(CONFIG_\w+)=(.*)$', line)
+                if m:
+                    vals[m.group(1)] = m.group(2)
+        return vals
+    try:
+        ref, ours = load(ref_path), load(ours_path)
+    except (OSError, TypeError):
+        return None
+    return [(k, ref.get(k, 'n'), ours.get(k, 'n'))
+            for k in sorted(set(ref) | set(ours)) if ref.get(k) != ours.get(k)]
 
 
 def fmt(v, unit):
@@ -171,7 +235,7 @@ def summarize(mode, kruns, order):
             if not vals:
                 row[k] = None
                 continue
-            if mode == 'det':
+            if mode.startswith('det'):
                 row[k] = {'value': vals[0], 'runs': vals}
                 if len(vals) > 1:
                     row[k]['spread'] = (max(vals) - min(vals)) / vals[0] \
@@ -182,10 +246,16 @@ def summarize(mode, kruns, order):
         if row['unit'] is None:
             continue
         row['better'] = better(row['unit'])
+        row['shown_unit'] = shown_unit(mode, row['unit'])
         ref, ours = row.get('ref'), row.get('ours')
         row['ratio'] = (ours['value'] / ref['value']
                         if ref and ours and ref['value'] else None)
         row['worse'] = is_worse(row['ratio'], row['unit'])
+        if mode == 'wall' and ref and ours:
+            # Wall-clock figures vary: worse only when it shows beyond
+            # the spread of the rounds too.
+            row['ranges'] = ranges(ref, ours, row['unit'])
+            row['worse'] = row['worse'] and row['ranges'] == 'worse'
         rows.append(row)
     return rows
 
@@ -234,7 +304,7 @@ def write_plots(out, runs):
           'set key top right',
           'set ylabel "fraction of faults per bucket"']
     pngs = []
-    for mode in ('det', 'wall'):
+    for mode in MODES:
         if mode not in runs:
             continue
         files = {}
@@ -260,7 +330,7 @@ def write_plots(out, runs):
             continue
         png = f'roundtrip-{mode}.png'
         pngs.append((mode, png))
-        xl = ('latency (guest instructions)' if mode == 'det'
+        xl = ('latency (guest instructions)' if mode.startswith('det')
               else 'latency (ns)')
         rows = 1 if len(panels) <= 2 else 2
         cols = (len(panels) + rows - 1) // rows
@@ -307,27 +377,36 @@ def markdown(report, pngs):
            '**ratio** = ours / upstream; **better** says which direction '
            'is good: for `lower` a ratio above 1 means ours is slower, for '
            '`higher` a ratio below 1 means ours is slower. Rows marked ⚠ '
-           f'are more than {WORSE:.0%} worse for ours.', '']
+           f'are more than {WORSE:.0%} worse for ours; in wall-clock mode '
+           'only when, besides, the two kernels\' [min, max] ranges do not '
+           'overlap.', '']
+    md += differs_md(report.get('config_diff'))
     for mode, (title, settings) in MODES.items():
         m = report['modes'].get(mode)
         if not m:
             continue
         md += [f'## {title}', '', settings + f' Runs per kernel: {m["runs"]}.',
                '']
-        if mode == 'det':
+        cpu = m.get('cpu') or {}
+        if cpu:
+            md += ['The guest\'s CPU flags that choose the copy and clear '
+                   'routines: ' + '; '.join(
+                       f'{LABEL[k]}: `{" ".join(cpu[k]) or "none"}`'
+                       for k in KERNELS if k in cpu) + '.', '']
+        if mode.startswith('det'):
             md += ['| metric | unit | better | upstream | ours | ratio |',
                    '|---|---|---|---:|---:|---:|']
         else:
             md += ['| metric | unit | better | upstream median [min, max] | '
-                   'ours median [min, max] | ratio |',
-                   '|---|---|---|---:|---:|---:|']
+                   'ours median [min, max] | ratio | ranges |',
+                   '|---|---|---|---:|---:|---:|---|']
         for r in m['metrics']:
             cells = []
             for k in KERNELS:
                 v = r.get(k)
                 if not v:
                     cells.append('—')
-                elif mode == 'det':
+                elif mode.startswith('det'):
                     cells.append(fmt(v['value'], r['unit']))
                 else:
                     cells.append(f'{fmt(v["value"], r["unit"])} '
@@ -336,8 +415,11 @@ def markdown(report, pngs):
             ratio = f'{r["ratio"]:.3f}' if r['ratio'] is not None else '—'
             if r['worse']:
                 ratio += ' ⚠'
-            md.append(f'| {r["metric"]} | {r["unit"]} | {r["better"]} | '
-                      f'{cells[0]} | {cells[1]} | {ratio} |')
+            line = (f'| {r["metric"]} | {r.get("shown_unit", r["unit"])} | '
+                    f'{r["better"]} | {cells[0]} | {cells[1]} | {ratio} |')
+            if mode == 'wall':
+                line += f' {r.get("ranges", "—")} |'
+            md.append(line)
         md.append('')
         for pm, png in pngs:
             if pm == mode:
@@ -348,7 +430,7 @@ def markdown(report, pngs):
                        'per configuration; the dashed grey line is a plain '
                        'page fault on unregistered memory (upstream) with '
                        'the same access.', '']
-        if mode == 'det':
+        if mode.startswith('det'):
             md += agreement_md(m)
         if m.get('capped'):
             md += ['Stopped by their time cap, with fewer faults than asked '
@@ -371,6 +453,25 @@ def markdown(report, pngs):
         md += ['', '## Metrics without a ratio', '']
         md += [f'- {m}' for m in report['missing']]
     return '\n'.join(md) + '\n'
+
+
+def differs_md(diff):
+    """What differs between the two kernels besides the series."""
+    md = ['## What differs besides the series', '',
+          'The upstream kernel is the pristine base, with upstream\'s '
+          'userfaultfd as 6.1 has it: its write-protect (uffd-wp pte, pmd '
+          'and swap bits, `HAVE_ARCH_USERFAULTFD_WP`), minor-fault and pte '
+          'marker (`PTE_MARKER_UFFD_WP`) hooks are compiled in and run on '
+          'the fault, zap, fork and mprotect paths, while ours does not '
+          'have those features yet. Everything else is the same source.', '']
+    if diff is None:
+        md += ['(The two .config files were not given: no symbol list.)', '']
+    elif diff:
+        md += ['Configuration symbols that differ (upstream → ours): ' +
+               ', '.join(f'`{k}` {a} → {b}' for k, a, b in diff) + '.', '']
+    else:
+        md += ['The two .config files are identical.', '']
+    return md
 
 
 def agreement_md(m):
@@ -408,9 +509,11 @@ def main():
     ap.add_argument('--ours-image')
     ap.add_argument('--ref-tree')
     ap.add_argument('--ours-tree')
+    ap.add_argument('--ref-config')
+    ap.add_argument('--ours-config')
     a = ap.parse_args()
 
-    runs, order = load_runs(a.out)
+    runs, order, cpus = load_runs(a.out)
     qemu = subprocess.run(['qemu-system-x86_64', '--version'],
                           capture_output=True, text=True).stdout
     report = {
@@ -421,9 +524,10 @@ def main():
         'kernels': {'ref': kernel_info(a.ref_image, a.ref_tree, False),
                     'ours': kernel_info(a.ours_image, a.ours_tree, True)},
         'modes': {}, 'histograms': {}, 'missing': [],
+        'config_diff': config_diff(a.ref_config, a.ours_config),
     }
     failed_any = False
-    for mode in ('det', 'wall'):
+    for mode in MODES:
         if mode not in runs:
             continue
         kruns = runs[mode]
@@ -434,7 +538,7 @@ def main():
         report['modes'][mode] = {
             'settings': MODES[mode][1],
             'runs': min(len(kruns.get(k, [])) for k in KERNELS),
-            'metrics': rows, 'failed': failed,
+            'metrics': rows, 'failed': failed, 'cpu': cpus.get(mode),
             'raw': {k: [{'run': r[0], 'metrics': {n: v[0] for n, v in
                                                   r[1].items()}}
                         for r in kruns.get(k, [])] for k in KERNELS},

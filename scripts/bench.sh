@@ -6,25 +6,31 @@
 #
 #   1. deterministic mode (tests/groups/bench.list): TCG -icount
 #      shift=0,sleep=off, one vCPU (ICOUNT=1 of boot.sh); guest time counts
-#      instructions. BENCH_DET_RUNS (2) boots of each kernel; the report
-#      gives the first and how far the others differ from it.
+#      instructions. Two CPU models: `det` is -cpu max (ERMS and FSRM, so
+#      the kernel copies and clears pages with rep movsb/stosb, which counts
+#      one instruction a byte), `det-noerms` the same without ERMS and FSRM
+#      (rep movsq/stosq: one a word). BENCH_DET_RUNS (2) boots of each
+#      kernel in each; the report gives the first and how far the others
+#      differ from it.
 #   2. wall-clock mode (tests/groups/bench-wall.list): multi-threaded TCG,
-#      2 vCPUs, the kernels alternating (ref ours ref ours ...),
-#      BENCH_ROUNDS (3) boots of each; the report gives the median, min and
-#      max.
+#      2 vCPUs, BENCH_ROUNDS (5) rounds in ABBA order (ref ours, ours ref,
+#      ref ours, ...), so that a drift of the host's speed weighs on both;
+#      the report gives the median, min and max, and flags a metric only
+#      when the two kernels' [min, max] ranges do not overlap.
 #
 # Every boot has "norandmaps" on its command line: no address-space
 # randomization in the guest, one cause of variation less.
-# BENCH_MODES (det wall) picks the modes. BENCH_NO_BUILD=1 uses the kernel
+# BENCH_MODES (det det-noerms wall) picks the modes. BENCH_NO_BUILD=1 uses the kernel
 # images as they are. The previous report.json is kept as previous.json; the
 # report compares the deterministic figures with it when the images are the
 # same.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+run_lock bench
 
 det_runs=${BENCH_DET_RUNS:-2}
-rounds=${BENCH_ROUNDS:-3}
-modes=${BENCH_MODES:-det wall}
+rounds=${BENCH_ROUNDS:-5}
+modes=${BENCH_MODES:-det det-noerms wall}
 out=$BUILD/bench
 ref_img=$BUILD/bzImage-ref
 ours_img=$BUILD/bzImage
@@ -56,13 +62,16 @@ export EXTRA_APPEND="${EXTRA_APPEND:-} norandmaps"
 # boot_one MODE KERNEL(ref|ours) RUN: one boot; its TAP goes to raw/.
 failed=0
 boot_one() {
-	local mode=$1 k=$2 run=$3 img=$ours_img name t0 icount=0
+	local mode=$1 k=$2 run=$3 img=$ours_img name t0 icount=0 list=$1 cpu=
 	[ "$k" = ref ] && img=$ref_img
 	name=bench-$mode-$k-$run
 	t0=$(date +%s)
-	[ "$mode" = det ] && icount=1
-	ICOUNT=$icount SMP=2 "$TOP/scripts/boot.sh" "$name" "$img" \
-		"$out/$mode/list" "$out/$mode/bin" >/dev/null || failed=$((failed + 1))
+	case $mode in
+	det) icount=1 ;;
+	det-noerms) icount=1 list=det cpu=erms=off,fsrm=off ;;
+	esac
+	ICOUNT=$icount CPU_FEATURES=$cpu SMP=2 "$TOP/scripts/boot.sh" "$name" "$img" \
+		"$out/$list/list" "$out/$list/bin" >/dev/null || failed=$((failed + 1))
 	cp "$BUILD/logs/$name.tap" "$out/raw/$mode-$k-$run.tap"
 	cp "$BUILD/logs/$name.result" "$out/raw/$mode-$k-$run.result"
 	printf '       %s: %s (%ds)\n' "$name" \
@@ -71,23 +80,25 @@ boot_one() {
 
 for mode in $modes; do
 	case $mode in
-	det)
+	det|det-noerms)
 		for run in $(seq 1 "$det_runs"); do
 			for k in ref ours; do
-				stage "deterministic mode, run $run/$det_runs: $k"
-				boot_one det $k "$run"
+				stage "deterministic mode ($mode), run $run/$det_runs: $k"
+				boot_one "$mode" $k "$run"
 			done
 		done
 		;;
 	wall)
 		for run in $(seq 1 "$rounds"); do
-			for k in ref ours; do
+			order="ref ours"
+			[ $((run % 2)) -eq 0 ] && order="ours ref"
+			for k in $order; do
 				stage "wall-clock mode, round $run/$rounds: $k"
 				boot_one wall $k "$run"
 			done
 		done
 		;;
-	*) die "unknown benchmark mode '$mode' (det, wall)" ;;
+	*) die "unknown benchmark mode '$mode' (det, det-noerms, wall)" ;;
 	esac
 done
 
@@ -95,7 +106,9 @@ stage "report"
 rc=0
 python3 "$TOP/scripts/bench-report.py" --out "$out" \
 	--ref-image "$ref_img" --ours-image "$ours_img" \
-	--ref-tree "$BUILD/linux-ref" --ours-tree "$TREE" >/dev/null || rc=$?
+	--ref-tree "$BUILD/linux-ref" --ours-tree "$TREE" \
+	--ref-config "$BUILD/obj/ref/.config" --ours-config "$BUILD/obj/guest/.config" \
+	>/dev/null || rc=$?
 (cd "$out" && gnuplot plot.gp) || die "gnuplot failed (script $out/plot.gp)"
 stage "done: $out/report.md"
 [ "$failed" -eq 0 ] || die "$failed boot(s) had failing benchmarks: see $out/raw/*.result"

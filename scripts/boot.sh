@@ -3,13 +3,15 @@
 # guest /init, the test list and the binaries in BINDIRs, boot KERNEL in QEMU
 # under a host-side timeout, and judge the run. Logs go to build/logs/NAME.*.
 # Environment: ACCEL=tcg|kvm (tcg), SMP (2), MEM (4G), ICOUNT=1 (deterministic
-# one-vCPU mode), EXTRA_APPEND (kernel command line).
+# one-vCPU mode), CPU_FEATURES (with ICOUNT=1: more -cpu max properties, such
+# as erms=off,fsrm=off), EXTRA_APPEND (kernel command line).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 name=$1 kernel=$2 list=$3
 shift 3
 [ -f "$kernel" ] || die "no kernel image $kernel"
+run_lock "boot-$name"
 logs=$BUILD/logs
 mkdir -p "$logs"
 root=$BUILD/initramfs/$name
@@ -57,7 +59,7 @@ kvm) qemu+=(-accel kvm -cpu host) ;;
 		smp=1
 		qemu+=(-accel tcg -icount shift=0,sleep=off
 			-rtc base=2015-09-04T00:00:00,clock=vm
-			-cpu max,rdrand=off,rdseed=off)
+			-cpu "max,rdrand=off,rdseed=off${CPU_FEATURES:+,$CPU_FEATURES}")
 	else
 		qemu+=(-accel tcg,thread=multi)
 	fi

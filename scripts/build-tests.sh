@@ -7,7 +7,7 @@
 # that names tools/testing/selftests/vm/WORD.c in the tree, tests/guest/WORD.c,
 # bench/WORD.c or tests/guest/WORD (a script) is built or copied. A line whose
 # program is not in the tree is left out and said so: the series may not have
-# added it yet.
+# added it yet. TEST_GROUPS (tests/groups) is where the lists are.
 #
 # tests/guest/WORD.S is a guest image for QEMU (a 32-bit multiboot image
 # linked at 1 MiB). tests/guest/WORD.files names the host programs and files
@@ -117,7 +117,7 @@ grep -rqsE '^config USERFAULTFD$' "$TREE/init/Kconfig" "$TREE/mm/Kconfig" "$TREE
 
 total=0
 for g in "$@"; do
-	gl=$TOP/tests/groups/$g.list
+	gl=${TEST_GROUPS:-$TOP/tests/groups}/$g.list
 	[ -f "$gl" ] || die "no test group $g"
 	n=0
 	while IFS=$'\t' read -r name tmo cmd; do

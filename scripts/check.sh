@@ -3,6 +3,7 @@
 # "N passed, M failed". Exit status non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+run_lock check
 
 mkdir -p "$BUILD/logs"
 results=$BUILD/logs/check.results
@@ -67,6 +68,8 @@ record "no userfaultfd at base" "$TOP/scripts/uffd-grep.sh"
 
 stage "debug kernel build"
 record "build debug kernel" "$TOP/scripts/build-kernel.sh" debug || finish
+stage "W=1 and sparse warnings"
+record "W=1/sparse: series files vs base" "$TOP/scripts/warnings.sh" debug base
 
 stage "test programs"
 record "build test programs" "$TOP/scripts/build-tests.sh" "$BUILD/tests-check" smoke mm-health uffd clients || finish
@@ -89,4 +92,7 @@ while IFS= read -r line; do
 done <"$BUILD/logs/check.result"
 [ -s "$BUILD/logs/check.result" ] || fail "guest: no result (console $BUILD/logs/check.console)"
 say "guest console: $BUILD/logs/check.console"
+
+stage "a guest with a hung task fails early"
+record "hung task: the boot fails within 60 s of the report" "$TOP/scripts/hung-check.sh" "$BUILD/bzImage-debug"
 finish

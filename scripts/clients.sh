@@ -14,6 +14,7 @@ guest) img=$BUILD/bzImage ;;
 ref) img=$BUILD/bzImage-ref ;;
 *) die "CLIENTS_KERNEL must be debug, guest or ref, not '$kind'" ;;
 esac
+run_lock "clients-$kind"
 stage "kernel ($kind)"
 "$TOP/scripts/series.sh" ensure
 "$TOP/scripts/build-kernel.sh" "$kind"

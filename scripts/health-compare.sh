@@ -4,6 +4,7 @@
 # compare their verdicts. They must be the same.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+run_lock health-compare
 
 stage "kernels"
 "$TOP/scripts/build-kernel.sh" guest

@@ -54,13 +54,8 @@ for f in "${files[@]}"; do
 		git -C "$src" show "$rev:$f" >"$tmp/rev/$f"
 		kdoc "$tmp/rev" "$f" >"$tmp/was"
 	fi
-	# The lines of "now" that "was" does not have, as many times as it has
-	# them, compared without the "FILE:LINE: " prefix.
-	awk 'function key(l) { sub(/^[^ :]+:[0-9]+: /, "", l); return l }
-	     FILENAME == ARGV[1] { was[key($0)]++; next }
-	     { k = key($0); if (was[k] > 0) { was[k]--; old++ } else print }
-	     END { print old + 0 >"/dev/stderr" }' "$tmp/was" "$tmp/now" >"$tmp/new" 2>"$tmp/old"
-	old=$((old + $(cat "$tmp/old")))
+	new_lines "$tmp/was" "$tmp/now" >"$tmp/new"
+	old=$((old + $(grep -c . "$tmp/now") - $(grep -c . "$tmp/new")))
 	if [ -s "$tmp/new" ]; then
 		cat "$tmp/new"
 		new=$((new + $(grep -c . "$tmp/new")))

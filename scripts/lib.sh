@@ -63,6 +63,7 @@ command ccache ccache
 command qemu-system-x86_64 qemu-system-x86
 command busybox busybox-static
 command stress-ng stress-ng
+command sparse sparse
 file /usr/share/seabios/bios-256k.bin seabios
 file /usr/include/libelf.h libelf-dev
 file /usr/include/openssl/ssl.h libssl-dev
@@ -90,6 +91,42 @@ need_all() {
 	fi
 	[ ${#missing[@]} -eq 0 ] && return 0
 	apt_install "the harness (for Debian 12) needs these packages" "${missing[@]}"
+}
+
+# new_lines WAS NOW: the lines of file NOW that file WAS does not have, as
+# many times as NOW has them beyond WAS's count. Lines are compared without
+# the line (and column) number after their "FILE:" prefix, so a warning the
+# base already gives still matches after the code around it moved.
+new_lines() {
+	awk 'function key(l) { sub(/:[0-9]+(:[0-9]+)?: /, ": ", l); return l }
+	     FILENAME == ARGV[1] { was[key($0)]++; next }
+	     { k = key($0); if (was[k] > 0) was[k]--; else print }' "$1" "$2"
+}
+
+# kbuild ARGS...: make in a kernel tree with the compiler and environment
+# every kernel build of the harness uses (ccache when there is one), one at
+# a time on this machine. A different CC would make kbuild rebuild it all.
+kbuild() {
+	local cc=gcc
+	command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+	CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G} \
+	CCACHE_BASEDIR=$TOP KBUILD_BUILD_TIMESTAMP="2015-09-04" KBUILD_BUILD_USER=uffd \
+	KBUILD_BUILD_HOST=harness flock "$BUILD/.kbuild.lock" make ARCH=x86 CC="$cc" "$@"
+}
+
+# run_lock WHAT: one WHAT (make check, make run, a boot NAME, ...) at a
+# time in this build folder; a second one stops at once and says which
+# process holds it: two at once would overwrite each other's logs, test
+# programs and initramfs. The lock lasts until this script and everything it
+# started have ended.
+run_lock() {
+	local lock=$BUILD/.lock-$1 fd
+	mkdir -p "$BUILD"
+	exec {fd}>>"$lock"
+	if ! flock -n "$fd"; then
+		die "another '$1' is running in $BUILD ($(cat "$lock.owner" 2>/dev/null || echo "owner unknown")); wait for it to end or stop it: two at once would overwrite each other's logs and initramfs"
+	fi
+	echo "pid $$, since $(date '+%F %T')" >"$lock.owner"
 }
 
 # Elapsed-time stage lines for make run / make check.

@@ -3,6 +3,7 @@
 # smoke test while the series has none), and print a summary.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+run_lock run
 
 stage "tools"
 need_all

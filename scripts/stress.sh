@@ -18,6 +18,7 @@
 # failure (panic, hang, host timeout), or when no iteration completed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+run_lock stress
 
 logs=$BUILD/logs
 params=$logs/stress.params

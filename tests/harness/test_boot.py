@@ -137,6 +137,33 @@ class Boot(unittest.TestCase):
         self.assertRegex(out, r'not ok 1 t/one # no result: the host ended '
                               r'the boot on a kernel splat: .*blocked for more than')
 
+    def test_second_boot_of_the_same_name_refuses(self):
+        # A boot that runs (its QEMU hangs), then a second one of the same
+        # name: it stops at once, naming the first, and leaves its files.
+        with open(self.list, 'w') as f:
+            f.write('t/one\t600\tone\n')
+        p = subprocess.Popen(['bash', BOOT, 'b', self.kernel, self.list],
+                             env=self.env('hang'), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        self.addCleanup(p.wait, 10)
+        self.addCleanup(os.killpg, p.pid, signal.SIGINT)
+        deadline = time.time() + 30
+        while self.fake_pid() is None and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertIsNotNone(self.fake_pid(), 'the fake QEMU did not start')
+        console = os.path.join(self.logs, 'b.console')
+        open(console, 'a').close()
+        t0 = time.time()
+        q = subprocess.run(['bash', BOOT, 'b', self.kernel, self.list],
+                           env=self.env('good'), capture_output=True,
+                           text=True, timeout=30)
+        self.assertNotEqual(q.returncode, 0, q.stdout)
+        self.assertLess(time.time() - t0, 10)
+        self.assertRegex(q.stderr, r"another 'boot-b' is running in .*"
+                                   r"\(pid \d+, since ")
+        self.assertTrue(os.path.exists(console), 'the first boot lost its console')
+        self.assertIsNone(p.poll(), 'the first boot ended')
+
     def test_ctrl_c_stops_qemu(self):
         with open(self.list, 'w') as f:
             f.write('t/one\t600\tone\n')

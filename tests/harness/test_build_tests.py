@@ -1,0 +1,90 @@
+"""Tests of scripts/build-tests.sh: a test program is built again when a
+header it includes changes or when the flags it was built with differ, and
+only then. A small fake tree (BUILD) holds the program, its header and an
+installed-headers stamp; TEST_GROUPS holds its one-line group."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD_TESTS = os.path.join(HERE, '..', '..', 'scripts', 'build-tests.sh')
+
+PROGRAM = '''#include "probe-common.h"
+int main(void) { return PROBE_EXIT; }
+'''
+
+
+class Rebuild(unittest.TestCase):
+    def setUp(self):
+        if not shutil.which('gcc'):
+            self.skipTest('needs gcc')
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        tree = os.path.join(self.dir, 'linux')
+        self.vm = os.path.join(tree, 'tools', 'testing', 'selftests', 'vm')
+        for d in (self.vm, os.path.join(tree, 'include', 'uapi'),
+                  os.path.join(tree, 'arch', 'x86', 'include', 'uapi'),
+                  os.path.join(self.dir, 'obj', 'headers', 'usr', 'include'),
+                  os.path.join(self.dir, 'groups')):
+            os.makedirs(d)
+        self.write(os.path.join(self.vm, 'mmd-probe.c'), PROGRAM)
+        self.header = os.path.join(self.vm, 'probe-common.h')
+        self.write(self.header, '#define PROBE_EXIT 0\n')
+        self.write(os.path.join(self.dir, 'groups', 'g.list'),
+                   'probe\t10\tmmd-probe\n')
+        # The installed headers are newer than the tree's uapi folders.
+        self.write(os.path.join(self.dir, 'obj', 'headers', 'stamp'), '')
+        self.out = os.path.join(self.dir, 'out')
+        self.bin = os.path.join(self.out, 'bin', 'mmd-probe')
+        self.env = dict(os.environ, BUILD=self.dir, HARNESS_NEEDS=' ',
+                        TEST_GROUPS=os.path.join(self.dir, 'groups'))
+
+    def write(self, path, text):
+        with open(path, 'w') as f:
+            f.write(text)
+
+    def build(self):
+        """Build the group; True when the program was (re)built."""
+        before = os.stat(self.bin).st_mtime if os.path.exists(self.bin) else None
+        p = subprocess.run(['bash', BUILD_TESTS, self.out, 'g'], env=self.env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return before is None or os.stat(self.bin).st_mtime != before
+
+    def age(self):
+        """Make it all look an hour old: the tree, then the installed
+        headers' stamp, then the program built after them."""
+        t = time.time() - 3600
+        for root, dirs, files in os.walk(os.path.join(self.dir, 'linux')):
+            for n in dirs + files:
+                os.utime(os.path.join(root, n), (t - 120, t - 120))
+        stamp = os.path.join(self.dir, 'obj', 'headers', 'stamp')
+        os.utime(stamp, (t - 60, t - 60))
+        os.utime(self.bin, (t, t))
+
+    def test_up_to_date_is_kept(self):
+        self.assertTrue(self.build())
+        self.age()
+        self.assertFalse(self.build())
+
+    def test_header_change_rebuilds(self):
+        self.assertTrue(self.build())
+        self.age()
+        self.write(self.header, '#define PROBE_EXIT 3\n')
+        self.assertTrue(self.build())
+        self.assertEqual(subprocess.run([self.bin]).returncode, 3)
+
+    def test_flag_change_rebuilds(self):
+        self.assertTrue(self.build())
+        self.age()
+        flags = os.path.join(self.out, 'logs', 'mmd-probe.d.flags')
+        with open(flags, 'a') as f:
+            f.write(' -DBUILT_WITH_OTHER_FLAGS\n')
+        self.assertTrue(self.build())
+
+
+if __name__ == '__main__':
+    unittest.main()
