@@ -30,11 +30,6 @@ obj=$BUILD/obj/$kind
 
 "$TOP/scripts/kconfig.sh" "$src" "$obj" "${frags[@]}"
 
-cc=gcc
-command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-export CCACHE_BASEDIR=$TOP KBUILD_BUILD_TIMESTAMP="2015-09-04" KBUILD_BUILD_USER=uffd KBUILD_BUILD_HOST=harness
 log=$obj/build.log
 # A line every 30 s while it builds: the files compiled so far.
 t0=$(date +%s)
@@ -43,8 +38,7 @@ t0=$(date +%s)
   done ) &
 ticker=$!
 trap 'kill "$ticker" 2>/dev/null || true' EXIT
-# One kernel build at a time on this machine.
-if ! flock "$BUILD/.kbuild.lock" make -C "$src" O="$obj" ARCH=x86 CC="$cc" -j"$(nproc)" bzImage >"$log" 2>&1; then
+if ! kbuild -C "$src" O="$obj" -j"$(nproc)" bzImage >"$log" 2>&1; then
 	grep -E 'error:|Error [0-9]|undefined reference' "$log" | head -n 5 >&2 || true
 	die "kernel build ($kind) failed; full log: $log"
 fi
