@@ -55,7 +55,7 @@ for f in "${files[@]}"; do
 		kdoc "$tmp/rev" "$f" >"$tmp/was"
 	fi
 	new_lines "$tmp/was" "$tmp/now" >"$tmp/new"
-	old=$((old + $(grep -c . "$tmp/now") - $(grep -c . "$tmp/new")))
+	old=$((old + $(grep -c . "$tmp/now" || true) - $(grep -c . "$tmp/new" || true)))
 	if [ -s "$tmp/new" ]; then
 		cat "$tmp/new"
 		new=$((new + $(grep -c . "$tmp/new")))

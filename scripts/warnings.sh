@@ -11,8 +11,8 @@
 # touches counts wherever it is included). The same files are compiled at REV
 # in a worktree (build/linux-REV) with the same .config, and its warnings are
 # subtracted, compared without line numbers (lib.sh new_lines). Errors count
-# as warnings. REV's warnings are kept, for its commit and configuration, in
-# build/obj/KIND-REV.
+# as warnings. REV's warnings are kept, for its commit, the configuration and
+# this script, in build/obj/KIND-REV.
 #
 # Environment: WARN_SRC (the tree, build/linux) and WARN_OBJ (its objects,
 # build/obj/KIND) for tests.
@@ -61,9 +61,22 @@ warn() {
 		grep -E 'error|Error' "$log" | head -n 5 >&2
 		die "building $s with W=1 or sparse failed (log $log)"
 	fi
-	sed -nE "s#^(\\./)?($s/)?([^ :]+:[0-9]+:([0-9]+:)? (warning|error): .*)#\\3#p" "$log" |
-		awk -F: 'FILENAME == ARGV[1] { t[$0] = 1; next } $1 in t' "$tmp/touched" - |
-		LC_ALL=C sort -u
+	# The compiler runs in the objects' folder and names sources
+	# relative to it or absolute: each is named relative to the tree.
+	python3 - "$s" "$o" "$tmp/touched" "$log" <<-'EOF' | LC_ALL=C sort -u
+	import os, re, sys
+	src, obj, touched, log = sys.argv[1:]
+	keep = set(open(touched).read().split())
+	pat = re.compile(r'^(\S+?):(\d+:(?:\d+:)? (?:warning|error): .*)$')
+	for line in open(log, errors='replace'):
+	    m = pat.match(line.rstrip('\n'))
+	    if not m:
+	        continue
+	    path = os.path.normpath(os.path.join(obj, m.group(1)))
+	    name = os.path.relpath(path, src)
+	    if name in keep:
+	        print(name + ':' + m.group(2))
+	EOF
 }
 
 warn "$src" "$obj" "${cfiles[@]}" >"$tmp/now"
@@ -81,6 +94,7 @@ for f in "${cfiles[@]}"; do
 	git -C "$src" cat-file -e "$rev:$f" 2>/dev/null && bfiles+=("$f")
 done
 key=$( { git -C "$src" rev-parse "$rev^{commit}"; cat "$obj/.config"; printf '%s\n' "${bfiles[@]}"
+	cat "$TOP/scripts/warnings.sh"
 	sparse --version 2>&1; gcc --version | head -n1; } | sha256sum | cut -c1-16)
 was=$bobj/warnings-$key.txt
 if ! [ -f "$was" ]; then

@@ -2,7 +2,8 @@
 
 The fake tree is a git repository with a tag `base` and a Makefile that
 answers the three kbuild calls warnings.sh makes: `W=1 DIR/FILE.s` runs
-gcc -Wall -Wextra on FILE.c, `C=2 CHECK=sparse FILE.o` prints FILE.sparse
+gcc -Wall -Wextra on FILE.c from the objects' folder, naming the source
+relative to it as kbuild does, `C=2 CHECK=sparse FILE.o` prints FILE.sparse
 (standing in for sparse's report), and `olddefconfig` does nothing. A
 fake `sparse` on PATH answers --version.
 """
@@ -19,7 +20,7 @@ MAKEFILE = r'''O ?= .
 Makefile: ;
 %.s: FORCE
 	@mkdir -p $(O)/$(dir $@)
-	@gcc -Wall -Wextra -S -o $(O)/$@ $(CURDIR)/$*.c
+	@cd $(O) && gcc -Wall -Wextra -S -o $@ $(shell realpath --relative-to=$(O) $(CURDIR))/$*.c
 %.o: FORCE
 	@test "$(C)" = 2 && ! test -f $*.sparse || sed 's|^|$(CURDIR)/|' $*.sparse >&2
 olddefconfig:
