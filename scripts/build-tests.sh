@@ -9,6 +9,10 @@
 # program is not in the tree is left out and said so: the series may not have
 # added it yet. TEST_GROUPS (tests/groups) is where the lists are.
 #
+# upstream-WORD is tools/testing/selftests/vm/WORD.c of tag pristine, upstream
+# 6.1's own selftest, unchanged, with the files it includes from there,
+# built against the tree's uapi headers: the conformance check of the ABI.
+#
 # tests/guest/WORD.S is a guest image for QEMU (a 32-bit multiboot image
 # linked at 1 MiB). tests/guest/WORD.files names the host programs and files
 # a test runs in the guest (real clients from Debian's packages): each line
@@ -70,11 +74,31 @@ fresh() {
 	done
 }
 
+# build_upstream upstream-WORD: see the header.
+build_upstream() {
+	local word=$1 name=${1#upstream-} up=$out/upstream/${1#upstream-} f
+	local log=$out/logs/$1.log
+	git -C "$TREE" cat-file -e "pristine:tools/testing/selftests/vm/$name.c" 2>/dev/null ||
+		return 1
+	rm -rf "$up"
+	mkdir -p "$up/vm"
+	for f in kselftest.h vm/$name.c vm/vm_util.c vm/vm_util.h; do
+		git -C "$TREE" show "pristine:tools/testing/selftests/$f" >"$up/$f" ||
+			die "no tools/testing/selftests/$f at tag pristine"
+	done
+	gcc -static -O2 -g0 -pthread -I"$hdr/usr/include" -I"$up/vm" -D_GNU_SOURCE \
+		-o "$out/bin/$word" "$up/vm/vm_util.c" "$up/vm/$name.c" -lrt -lm >"$log" 2>&1 ||
+		{ head -n 20 "$log" >&2; die "building $word from tag pristine failed (log $log)"; }
+}
+
 build_one() {
 	local word=$1 src extra=() libs=() log
 	log=$out/logs/$word.log
 	mkdir -p "$out/logs"
-	if [ -f "$TOP/tests/guest/$word.c" ]; then
+	if [ "${word#upstream-}" != "$word" ]; then
+		build_upstream "$word"
+		return
+	elif [ -f "$TOP/tests/guest/$word.c" ]; then
 		src=$TOP/tests/guest/$word.c
 	elif [ -f "$TOP/bench/$word.c" ]; then
 		src=$TOP/bench/$word.c

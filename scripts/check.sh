@@ -72,7 +72,7 @@ stage "W=1 and sparse warnings"
 record "W=1/sparse: series files vs base" "$TOP/scripts/warnings.sh" debug base
 
 stage "test programs"
-record "build test programs" "$TOP/scripts/build-tests.sh" "$BUILD/tests-check" smoke mm-health uffd clients || finish
+record "build test programs" "$TOP/scripts/build-tests.sh" "$BUILD/tests-check" smoke mm-health uffd upstream clients || finish
 
 stage "boot and run $(grep -c . "$BUILD/tests-check/list") tests in the guest"
 # Each guest result line as it arrives.
