@@ -337,9 +337,10 @@ def write_plots(out, runs):
         gp += [f'set terminal pngcairo size {500 * cols + 100},'
                f'{450 * rows + 50} font ",10"',
                f'set output "{png}"', f'set xlabel "{xl}"',
+               # No backquotes: gnuplot runs what they enclose.
                f'set multiplot layout {rows},{cols} title "userfaultfd '
-               f'round trip, {MODES[mode][0].lower()}: upstream 6.1 vs '
-               f'ours"']
+               f'round trip, {MODES[mode][0].lower().replace("`", "")}: '
+               f'upstream 6.1 vs ours"']
         for p in panels:
             curves = []
             for k, style in (('ref', 'lc rgb "#1f77b4" pt 7'),
