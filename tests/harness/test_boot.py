@@ -137,20 +137,26 @@ class Boot(unittest.TestCase):
         self.assertRegex(out, r'not ok 1 t/one # no result: the host ended '
                               r'the boot on a kernel splat: .*blocked for more than')
 
-    def test_second_boot_of_the_same_name_refuses(self):
-        # A boot that runs (its QEMU hangs), then a second one of the same
-        # name: it stops at once, naming the first, and leaves its files.
+    def start_hanging_boot(self):
+        """A boot in its own session whose fake QEMU hangs; returns the
+        boot's Popen once QEMU runs."""
         with open(self.list, 'w') as f:
             f.write('t/one\t600\tone\n')
         p = subprocess.Popen(['bash', BOOT, 'b', self.kernel, self.list],
                              env=self.env('hang'), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
-        self.addCleanup(p.wait, 10)
-        self.addCleanup(os.killpg, p.pid, signal.SIGINT)
         deadline = time.time() + 30
         while self.fake_pid() is None and time.time() < deadline:
             time.sleep(0.1)
         self.assertIsNotNone(self.fake_pid(), 'the fake QEMU did not start')
+        return p
+
+    def test_second_boot_of_the_same_name_refuses(self):
+        # A boot that runs (its QEMU hangs), then a second one of the same
+        # name: it stops at once, naming the first, and leaves its files.
+        p = self.start_hanging_boot()
+        self.addCleanup(p.wait, 10)
+        self.addCleanup(os.killpg, p.pid, signal.SIGINT)
         console = os.path.join(self.logs, 'b.console')
         open(console, 'a').close()
         t0 = time.time()
@@ -165,16 +171,8 @@ class Boot(unittest.TestCase):
         self.assertIsNone(p.poll(), 'the first boot ended')
 
     def test_ctrl_c_stops_qemu(self):
-        with open(self.list, 'w') as f:
-            f.write('t/one\t600\tone\n')
-        p = subprocess.Popen(['bash', BOOT, 'b', self.kernel, self.list],
-                             env=self.env('hang'), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + 30
-        while self.fake_pid() is None and time.time() < deadline:
-            time.sleep(0.1)
+        p = self.start_hanging_boot()
         pid = self.fake_pid()
-        self.assertIsNotNone(pid, 'the fake QEMU did not start')
         # A terminal's Ctrl-C: SIGINT to the foreground process group.
         t0 = time.time()
         os.killpg(p.pid, signal.SIGINT)
