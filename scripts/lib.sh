@@ -63,6 +63,7 @@ command ccache ccache
 command qemu-system-x86_64 qemu-system-x86
 command busybox busybox-static
 command stress-ng stress-ng
+file /usr/sbin/criu criu
 command sparse sparse
 file /usr/share/seabios/bios-256k.bin seabios
 file /usr/include/libelf.h libelf-dev
