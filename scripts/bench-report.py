@@ -27,10 +27,11 @@ import statistics
 import subprocess
 import sys
 
+import verdict
+
 BENCH = re.compile(r'^# BENCH (\S+) (\S+) (\S+)\s*$')
 HIST = re.compile(r'^# HIST (\S+) (\d+) (\d+)\s*$')
 INFO = re.compile(r'^# INFO (\S+) faults (\d+)\s*$')
-RESULT = re.compile(r'^(not ok|ok) \d+ (\S+)(.*)$')
 CPUFLAGS = re.compile(r'^# cpu copy flags:(.*)$')
 KERNELS = ('ref', 'ours')
 LABEL = {'ref': 'upstream', 'ours': 'ours'}
@@ -95,9 +96,9 @@ def parse_tap(path):
             if m:
                 cpu = m.group(1).split()
                 continue
-            m = RESULT.match(line)
-            if m and m.group(1) == 'not ok':
-                fails.append(m.group(2) + m.group(3))
+            res = verdict.tap_result(line)
+            if res and not res[0]:
+                fails.append(res[2] + (' # ' + res[3] if res[3] else ''))
     return metrics, hists, fails, cpu
 
 

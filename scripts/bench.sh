@@ -74,8 +74,9 @@ boot_one() {
 		"$out/$list/list" "$out/$list/bin" >/dev/null || failed=$((failed + 1))
 	cp "$BUILD/logs/$name.tap" "$out/raw/$mode-$k-$run.tap"
 	cp "$BUILD/logs/$name.result" "$out/raw/$mode-$k-$run.result"
+	cp "$BUILD/logs/$name.result.json" "$out/raw/$mode-$k-$run.result.json" 2>/dev/null || true
 	printf '       %s: %s (%ds)\n' "$name" \
-		"$(tail -n1 "$BUILD/logs/$name.result")" $(($(date +%s) - t0))
+		"$(verdict summary "$BUILD/logs/$name.result.json")" $(($(date +%s) - t0))
 }
 
 for mode in $modes; do

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # boot.sh NAME KERNEL LIST [BINDIR...]: pack an initramfs with busybox, the
 # guest /init, the test list and the binaries in BINDIRs, boot KERNEL in QEMU
-# under a host-side timeout, and judge the run. Logs go to build/logs/NAME.*.
+# under a host-side timeout, and judge the run. Logs go to build/logs/NAME.*:
+# NAME.result is the verdict as text, NAME.result.json the same as data
+# (scripts/verdict.py reads it). Exit status 0 when the run passed.
 # Environment: ACCEL=tcg|kvm (tcg), SMP (2), MEM (4G), ICOUNT=1 (deterministic
 # one-vCPU mode), CPU_FEATURES (with ICOUNT=1: more -cpu max properties, such
 # as erms=off,fsrm=off), EXTRA_APPEND (kernel command line).
+
+# A background job of a script (`nohup make check &`) starts with INT
+# ignored, and bash cannot trap a signal ignored on entry: start again with
+# INT and TERM at their defaults, so that Ctrl-C still stops QEMU.
+if [ -z "${UFFD_BOOT_SIGRESET:-}" ] && [ -n "$(trap -p INT TERM)" ]; then
+	exec env --default-signal=INT,TERM UFFD_BOOT_SIGRESET=1 bash "$0" "$@"
+fi
+unset UFFD_BOOT_SIGRESET
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -38,7 +48,7 @@ find "$root" -exec touch -h -d @0 {} +
 	cpio -o -H newc --quiet -R 0:0 --reproducible | gzip -1 -n >"$initrd")
 
 # Host-side limit: every test's own limit plus time to boot and power off.
-limit=$(awk -F'\t' 'NF >= 2 { s += $2 } END { print s + 0 }' "$list")
+limit=$(verdict timeout "$list")
 limit=$((limit + ${BOOT_ALLOWANCE:-300}))
 
 accel=${ACCEL:-tcg}
@@ -67,7 +77,7 @@ kvm) qemu+=(-accel kvm -cpu host) ;;
 esac
 # Nothing of an earlier boot may be judged as this one's: its files go, and
 # the guest must print this boot's nonce in its TAP.
-rm -rf "$logs/$name".{console,tap,result,qemu,status,tests}
+rm -rf "$logs/$name".{console,tap,result,result.json,qemu,status,tests}
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 qemu+=(-smp "$smp" -append "console=ttyS0,115200 panic=-1 loglevel=7 hung_task_panic=0 softlockup_panic=0 uffd.nonce=$nonce ${EXTRA_APPEND:-}")
 
@@ -114,8 +124,8 @@ elif [ $rc -ne 0 ]; then
 fi
 printf '%s' "$status" | head -n 1 >"$logs/$name.status"
 python3 "$TOP/scripts/judge.py" --status "$logs/$name.status" --nonce "$nonce" \
-	--logs "$logs/$name.tests" \
+	--logs "$logs/$name.tests" --json "$logs/$name.result.json" \
 	"$logs/$name.console" "$logs/$name.tap" "$list" >"$logs/$name.result" || true
 cat "$logs/$name.result"
 say "console: $logs/$name.console"
-tail -n1 "$logs/$name.result" | grep -q ' 0 failed'
+verdict ok "$logs/$name.result.json"

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# build-tests.sh OUT GROUP...: build the static test programs that the named
-# groups (tests/groups/GROUP.list) run, against the tree's exported headers,
-# into OUT/bin, and write the guest's test list to OUT/list.
+# build-tests.sh OUT [NAME=VALUE...] GROUP...: build the static test programs
+# that the named groups (tests/groups/GROUP.list) run, against the tree's
+# exported headers, into OUT/bin, and write the guest's test list to OUT/list.
 #
-# A list line is "name<TAB>timeout<TAB>command". Every word of the command
+# A list line is "name<TAB>timeout<TAB>command". A word @NAME@ in it is a
+# placeholder, filled here and only here: @UFFD@ with "present" or "absent"
+# (whether the tree has userfaultfd), every other one with the VALUE that a
+# NAME=VALUE argument gives (stress.sh passes SIZE=@SIZE@ on, which the guest's
+# stress-loop fills at each iteration). A placeholder without a value stops
+# the build. Every word of the command
 # that names tools/testing/selftests/vm/WORD.c in the tree, tests/guest/WORD.c,
 # bench/WORD.c or tests/guest/WORD (a script) is built or copied. A line whose
 # program is not in the tree is left out and said so: the series may not have
@@ -25,6 +30,13 @@ set -euo pipefail
 need_all
 out=$1
 shift
+declare -A fill=()
+while [ $# -gt 0 ] && [[ $1 == *=* ]]; do
+	[[ ${1%%=*} =~ ^[A-Z_]+$ ]] || die "placeholder names are upper case: '$1'"
+	fill[${1%%=*}]=${1#*=}
+	shift
+done
+[ $# -gt 0 ] || die "usage: build-tests.sh OUT [NAME=VALUE...] GROUP..."
 [ -d "$TREE" ] || die "no build/linux: run 'make tree' first"
 vm=$TREE/tools/testing/selftests/vm
 hdr=$BUILD/obj/headers
@@ -136,8 +148,17 @@ build_one() {
 }
 
 # Whether the tree has the userfaultfd system call (the series adds it).
-uffd=absent
-grep -rqsE '^config USERFAULTFD$' "$TREE/init/Kconfig" "$TREE/mm/Kconfig" "$TREE/fs/Kconfig" && uffd=present
+fill[UFFD]=absent
+grep -rqsE '^config USERFAULTFD$' "$TREE/init/Kconfig" "$TREE/mm/Kconfig" "$TREE/fs/Kconfig" && fill[UFFD]=present
+
+# fill_in TEXT: TEXT with its placeholders filled.
+fill_in() {
+	local text=$1 k
+	for k in "${!fill[@]}"; do
+		text=${text//@$k@/${fill[$k]}}
+	done
+	printf '%s' "$text"
+}
 
 total=0
 for g in "$@"; do
@@ -146,7 +167,13 @@ for g in "$@"; do
 	n=0
 	while IFS=$'\t' read -r name tmo cmd; do
 		case $name in ''|'#'*) continue ;; esac
-		cmd=${cmd//@UFFD@/$uffd}
+		for w in $(grep -o '@[A-Za-z_]*@' <<<"$name	$tmo	$cmd" || true); do
+			w=${w//@/}
+			[ -n "${fill[$w]+set}" ] || die "$g/$name: placeholder @$w@ has no value (build-tests.sh OUT $w=VALUE ...)"
+		done
+		name=$(fill_in "$name")
+		tmo=$(fill_in "$tmo")
+		cmd=$(fill_in "$cmd")
 		prog=${cmd%% *}
 		if ! build_one "$prog"; then
 			say "  $g/$name: $prog is not in this tree; left out"

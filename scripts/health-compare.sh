@@ -17,12 +17,12 @@ for k in ref ours; do
 	stage "boot $k"
 	"$TOP/scripts/boot.sh" "health-$k" "$img" "$BUILD/tests-health/list" "$BUILD/tests-health/bin" >/dev/null || true
 done
-# Compare verdicts (ok / not ok / SKIP), not the reasons.
-verdicts() { sed -E 's/^(not ok|ok) [0-9]+ ([^#]*[^ #]) *(# (SKIP))?.*/\1 \2 \4/' "$1"; }
+# Compare verdicts (pass, fail, skip), not the reasons.
+verdicts() { verdict tests "$BUILD/logs/health-$1.result.json" | cut -f1,2 | tr '\t' ' '; }
 stage "compare"
-paste -d'|' <(verdicts "$BUILD/logs/health-ref.result") <(verdicts "$BUILD/logs/health-ours.result") |
+paste -d'|' <(verdicts ref) <(verdicts ours) |
 	awk -F'|' '{ printf "%-45s %-45s %s\n", $1, $2, ($1 == $2 ? "" : "DIFFERS") }'
-if ! diff -q <(verdicts "$BUILD/logs/health-ref.result") <(verdicts "$BUILD/logs/health-ours.result") >/dev/null; then
+if ! diff -q <(verdicts ref) <(verdicts ours) >/dev/null; then
 	die "the base mm health results differ between the pristine kernel and ours"
 fi
 stage "same results on both kernels"

@@ -30,10 +30,11 @@ rc=0
 wait "$bpid" || rc=$?
 end=$(date +%s.%N)
 trap - INT TERM
-[ $rc -ne 0 ] || die "the boot with a hung task passed (log $logs/hung.result)"
+[ $rc -ne 0 ] || die "the boot with a hung task passed (verdict $logs/hung.result)"
 [ -n "$seen" ] || die "no hung-task report on the console ($console)"
-grep -q 'the host ended the boot on a kernel splat: .*blocked for more than' "$logs/hung.result" ||
-	die "the boot failed, but not on the hung task: $(grep -m1 'not ok' "$logs/hung.result")"
+result=$logs/hung.result.json
+verdict reason "$result" host | grep -q '^the host ended the boot on a kernel splat: .*blocked for more than' ||
+	die "the boot failed, but not on the hung task: $(verdict tests "$result" fail | head -n1 | tr '\t' ' ')"
 took=$(awk -v a="$seen" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 awk -v t="$took" -v l="$limit" 'BEGIN { exit !(t <= l) }' ||
 	die "the boot ended ${took}s after the hung-task report (limit ${limit}s)"

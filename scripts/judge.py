@@ -2,6 +2,7 @@
 """Judge one guest run from its logs.
 
 judge.py CONSOLE TAP LIST [--status FILE] [--nonce NONCE] [--logs DIR]
+         [--json FILE]
 
 CONSOLE is the whole serial console (kernel log and test output), TAP the
 second serial port where the guest's /init writes only TAP, LIST the test
@@ -14,12 +15,18 @@ an earlier boot is never judged as this one's. A non-empty host status (a
 timeout, QEMU failing, the host ending a boot on a kernel splat) fails the
 run on a "host" line of its own.
 A failing test's reason names the cases its program's own TAP failed.
-With --logs, each test's whole output goes to DIR/NAME.log.
+A passing test that printed "flaky: ..." (tests/guest/retry-once: it
+failed once and passed when run again) passes with that line as its reason.
+With --logs, each test's whole output goes to DIR/NAME.log. With --json,
+the verdict goes to FILE as data as well (scripts/verdict.py), with each
+test's duration: what the scripts read.
 Exit status 0 only when nothing failed.
 """
 import os
 import re
 import sys
+
+import verdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The kernel log patterns, one a line: the same file serves the guest's /init
@@ -35,11 +42,11 @@ def load_splat(path=PATTERNS):
 
 SPLAT = load_splat()
 PANIC = re.compile(r'Kernel panic - not syncing:.*')
-RESULT = re.compile(r'^(not ok|ok) (\d+) ([^#]*?)\s*(?:# (.*))?$')
-# A result line of a test program's own TAP, in the output the guest prints
-# behind "# " under "# run NAME: ...".
-NESTED = re.compile(r'^# (?:# )*not ok \d+ ([^#]*?)\s*(?:# (.*))?$')
 RUN = re.compile(r'^# run (\S+): ')
+# The guest's line after each test: "# NAME: exit RC after Ns".
+DONE = re.compile(r'^# (\S+): exit -?\d+ after (\d+)s$')
+# A test's output line that says it passed only when run again.
+FLAKY = re.compile(r'^(?:# )+(flaky: .*)$')
 
 
 def blocks(tap):
@@ -56,14 +63,45 @@ def blocks(tap):
     return out
 
 
+def nested(line):
+    """A line of a test's output as the guest prints it (behind "# "),
+    without those prefixes; None for a line that is not output."""
+    line = line.strip()
+    if not line.startswith('# '):
+        return None
+    while line.startswith('# '):
+        line = line[2:]
+    return line
+
+
 def failed_subtests(lines):
     """The names of a program's own failing TAP cases (SKIPs aside)."""
     names = []
     for line in lines:
-        m = NESTED.match(line.strip())
-        if m and not (m.group(2) or '').upper().startswith(('SKIP', 'TODO')):
-            names.append(m.group(1))
+        res = verdict.tap_result(nested(line) or '')
+        if res and not res[0] and \
+           not res[3].upper().startswith(('SKIP', 'TODO')):
+            names.append(res[2])
     return names
+
+
+def flaky_note(lines):
+    """The "flaky: ..." line a test printed, or ''."""
+    for line in lines:
+        m = FLAKY.match(line.strip())
+        if m:
+            return m.group(1)
+    return ''
+
+
+def durations(tap):
+    """{name: seconds} from the guest's line after each test."""
+    out = {}
+    for line in tap.splitlines():
+        m = DONE.match(line.strip())
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
 
 
 def judge(console, tap, names, host_status='', nonce=None):
@@ -73,23 +111,23 @@ def judge(console, tap, names, host_status='', nonce=None):
     if stale:
         tap = ''
     for line in tap.splitlines():
-        m = RESULT.match(line.strip())
-        if not m:
+        res = verdict.tap_result(line)
+        if not res:
             continue
-        num = int(m.group(2))
+        ok, num, _, note = res
         if 1 <= num <= len(names) and num not in got:
-            got[num] = (m.group(1), m.group(4) or '')
+            got[num] = ('ok' if ok else 'not ok', note)
     panic = PANIC.search(console)
     runs = blocks(tap)
     out = []
     missing_reason = None
     for num, name in enumerate(names, 1):
         if num in got:
-            verdict, note = got[num]
-            if verdict == 'ok' and note.upper().startswith('SKIP'):
+            word, note = got[num]
+            if word == 'ok' and note.upper().startswith('SKIP'):
                 out.append((name, 'skip', note[4:].strip()))
-            elif verdict == 'ok':
-                out.append((name, 'pass', ''))
+            elif word == 'ok':
+                out.append((name, 'pass', flaky_note(runs.get(name, []))))
             else:
                 sub = failed_subtests(runs.get(name, []))
                 reason = note or 'failed'
@@ -138,12 +176,7 @@ def write_logs(logdir, tap):
 
 
 def read_names(path):
-    names = []
-    with open(path, encoding='utf-8', errors='replace') as f:
-        for line in f:
-            if line.strip():
-                names.append(line.split('\t', 1)[0])
-    return names
+    return [name for name, _, _ in verdict.read_list(path)]
 
 
 def read(path):
@@ -171,27 +204,33 @@ def main(argv):
         i = args.index('--nonce')
         nonce = args[i + 1]
         del args[i:i + 2]
+    jsonpath = None
+    if '--json' in args:
+        i = args.index('--json')
+        jsonpath = args[i + 1]
+        del args[i:i + 2]
     if len(args) != 3:
         sys.stderr.write(__doc__)
         return 2
+    tap = read(args[1])
     if logdir:
-        write_logs(logdir, read(args[1]))
-    results = judge(read(args[0]), read(args[1]), read_names(args[2]), status,
-                    nonce)
-    passed = failed = skipped = 0
+        write_logs(logdir, tap)
+    results = judge(read(args[0]), tap, read_names(args[2]), status, nonce)
+    took = durations(tap)
+    result = verdict.make_result([
+        {'name': name, 'status': st, 'reason': reason,
+         'duration': took.get(name)} for name, st, reason in results])
+    if jsonpath:
+        verdict.write_result(jsonpath, result)
     for num, (name, st, reason) in enumerate(results, 1):
         if st == 'pass':
-            passed += 1
-            print(f'ok {num} {name}')
+            print(f'ok {num} {name}' + (f' # {reason}' if reason else ''))
         elif st == 'skip':
-            skipped += 1
             print(f'ok {num} {name} # SKIP {reason}')
         else:
-            failed += 1
             print(f'not ok {num} {name} # {reason}')
-    print(f'{passed} passed, {failed} failed' +
-          (f', {skipped} skipped' if skipped else ''))
-    return 1 if failed else 0
+    print(verdict.summary_line(result['totals']))
+    return 0 if verdict.passed(result) else 1
 
 
 if __name__ == '__main__':

@@ -17,15 +17,43 @@ say() { printf '%s\n' "$*" >&2; }
 
 # apt_install WHY PKG...: install PKGs as root (updating the lists if the
 # first try fails); without root, stop and print the one command to run.
+# While another apt-get or dpkg holds the dpkg lock (a fresh machine often
+# runs one), apt-get waits for it up to APT_LOCK_TIMEOUT seconds (600).
+# APT_GET and DPKG_LOCK_FILE replace apt-get and its lock file, for tests.
 apt_install() {
 	local why=$1; shift
 	if [ "$(id -u)" -ne 0 ]; then
 		die "$why: sudo apt-get install -y $*"
 	fi
+	local apt=${APT_GET:-apt-get} wait=${APT_LOCK_TIMEOUT:-600}
+	local lock=${DPKG_LOCK_FILE:-/var/lib/dpkg/lock-frontend} holder
+	local lockopt=(-o "DPkg::Lock::Timeout=$wait")
+	mkdir -p "$BUILD"
+	# The pid that holds the lock, if one does. dpkg and apt-get lock with
+	# fcntl, which flock(1) does not see; F_GETLK does, and names the pid.
+	holder=$(python3 -c '
+import fcntl, os, struct, sys
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR)
+except OSError:
+    sys.exit()
+f = "hhqqi4x"
+l = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack(f, fcntl.F_WRLCK, 0, 0, 0, 0))
+t, _, _, _, pid = struct.unpack(f, l)
+if t != fcntl.F_UNLCK:
+    print(pid)' "$lock" 2>/dev/null) || holder=
+	if [ -n "$holder" ]; then
+		if [ "$holder" -gt 0 ]; then
+			holder="pid $holder ($(cat "/proc/$holder/comm" 2>/dev/null || echo '?'))"
+		else
+			holder="a process it cannot name"
+		fi
+		say "waiting for the dpkg lock ($lock), held by $holder, up to ${wait}s (APT_LOCK_TIMEOUT)"
+	fi
 	say "installing $*"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >"$BUILD/apt.log" 2>&1; then
-		apt-get update >>"$BUILD/apt.log" 2>&1
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
+	if ! DEBIAN_FRONTEND=noninteractive "$apt" "${lockopt[@]}" install -y --no-install-recommends "$@" >"$BUILD/apt.log" 2>&1; then
+		"$apt" "${lockopt[@]}" update >>"$BUILD/apt.log" 2>&1
+		DEBIAN_FRONTEND=noninteractive "$apt" "${lockopt[@]}" install -y --no-install-recommends "$@" \
 			>>"$BUILD/apt.log" 2>&1 || die "apt-get install $* failed (log: $BUILD/apt.log)"
 	fi
 }
@@ -134,3 +162,8 @@ run_lock() {
 T0=${UFFD_T0:-$(date +%s)}
 export UFFD_T0=$T0
 stage() { printf '[%4ds] %s\n' $(($(date +%s) - T0)) "$*"; }
+
+# verdict CMD RESULT.json|LIST ...: read a judged run (judge.py --json) or a
+# test list as data: see scripts/verdict.py. The scripts never parse the
+# judge's text.
+verdict() { python3 "$TOP/scripts/verdict.py" "$@"; }

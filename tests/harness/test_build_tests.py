@@ -17,7 +17,7 @@ int main(void) { return PROBE_EXIT; }
 '''
 
 
-class Rebuild(unittest.TestCase):
+class FakeTree(unittest.TestCase):
     def setUp(self):
         if not shutil.which('gcc'):
             self.skipTest('needs gcc')
@@ -45,6 +45,9 @@ class Rebuild(unittest.TestCase):
     def write(self, path, text):
         with open(path, 'w') as f:
             f.write(text)
+
+
+class Rebuild(FakeTree):
 
     def build(self):
         """Build the group; True when the program was (re)built."""
@@ -84,6 +87,29 @@ class Rebuild(unittest.TestCase):
         with open(flags, 'a') as f:
             f.write(' -DBUILT_WITH_OTHER_FLAGS\n')
         self.assertTrue(self.build())
+
+
+class Placeholders(FakeTree):
+    """build-tests.sh fills a list's @NAME@ words from its NAME=VALUE
+    arguments, and only there; a placeholder without a value stops it."""
+    def run_build(self, *args):
+        self.write(os.path.join(self.dir, 'groups', 'g.list'),
+                   'probe\t@TMO@\tmmd-probe -s @SEED@ @SIZE@ @UFFD@\n')
+        return subprocess.run(['bash', BUILD_TESTS, self.out] + list(args) +
+                              ['g'], env=self.env, capture_output=True,
+                              text=True, timeout=120)
+
+    def test_values_fill_the_list(self):
+        p = self.run_build('TMO=42', 'SEED=7', 'SIZE=@SIZE@')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(self.out, 'list')) as f:
+            self.assertEqual(f.read(),
+                             'g/probe\t42\tmmd-probe -s 7 @SIZE@ absent\n')
+
+    def test_a_placeholder_without_value_stops(self):
+        p = self.run_build('TMO=42', 'SIZE=@SIZE@')
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('placeholder @SEED@ has no value', p.stderr)
 
 
 if __name__ == '__main__':

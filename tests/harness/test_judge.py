@@ -5,6 +5,7 @@ list, optionally status (what the host saw: a timeout, a QEMU failure), and
 expected: the verdict lines judge.py must print, the summary line last.
 """
 import io
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from contextlib import redirect_stdout
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'scripts'))
 import judge  # noqa: E402
+import verdict  # noqa: E402
 
 LOGS = os.path.join(HERE, 'logs')
 
@@ -77,6 +79,42 @@ class RecordedRuns(unittest.TestCase):
         with open(os.path.join(out, 'uffd_uffd-unit-tests.log')) as f:
             self.assertIn('# not ok 16 copy-src-unaligned', f.read())
 
+    def test_json_verdict_matches_the_text(self):
+        # Every recorded run: the data judge.py writes says what its text
+        # says, with each test's duration from the guest's "exit" line.
+        for name in sorted(os.listdir(LOGS)):
+            d = os.path.join(LOGS, name)
+            out = tempfile.mkdtemp()
+            self.addCleanup(shutil.rmtree, out, True)
+            path = os.path.join(out, 'r.json')
+            argv = ['judge.py', '--json', path]
+            if os.path.exists(os.path.join(d, 'status')):
+                argv += ['--status', os.path.join(d, 'status')]
+            argv += [os.path.join(d, f) for f in ('console', 'tap', 'list')]
+            text = io.StringIO()
+            with redirect_stdout(text):
+                rc = judge.main(argv)
+            res = verdict.load_result(path)
+            lines = text.getvalue().splitlines()
+            self.assertEqual(lines[-1], verdict.summary_line(res['totals']))
+            self.assertEqual(len(lines) - 1, len(res['tests']), name)
+            for line, t in zip(lines, res['tests']):
+                ok, _, tname, _ = verdict.tap_result(line)
+                self.assertEqual(tname, t['name'])
+                self.assertEqual(ok, t['status'] != 'fail', line)
+            self.assertEqual(rc == 0, verdict.passed(res), name)
+        with open(path, encoding='utf-8') as f:
+            raw = json.load(f)
+        self.assertEqual(set(raw), {'tests', 'totals'})
+        self.assertEqual(set(raw['tests'][0]),
+                         {'name', 'status', 'reason', 'duration'})
+
+    def test_durations_from_the_guest(self):
+        with open(os.path.join(LOGS, 'nested', 'tap'), encoding='utf-8') as f:
+            took = judge.durations(f.read())
+        self.assertEqual(took['uffd/uffd-unit-tests'], 7)
+        self.assertEqual(took['uffd/userfaultfd-anon'], 18)
+
     def test_summary_line_is_plain(self):
         for name in sorted(os.listdir(LOGS)):
             _, got, _ = run_case(name)
@@ -103,6 +141,15 @@ class Patterns(unittest.TestCase):
     def test_skip(self):
         res = judge.judge('', 'ok 1 a # SKIP no hugetlb\n', ['a'])
         self.assertEqual(res[0], ('a', 'skip', 'no hugetlb'))
+
+    def test_flaky_pass_says_so(self):
+        # tests/guest/retry-once: the first run failed, the second passed.
+        tap = ('# run a: retry-once t\n# retry-once: the first run exited 1;'
+               ' running it again\n# flaky: first run exit 1, second run '
+               'exit 0\n# a: exit 0 after 3s\nok 1 a\n')
+        res = judge.judge('', tap, ['a'])
+        self.assertEqual(res[0], ('a', 'pass',
+                                  'flaky: first run exit 1, second run exit 0'))
 
     def test_result_numbers_outside_the_plan_are_ignored(self):
         res = judge.judge('', 'ok 7 a\n', ['a'])

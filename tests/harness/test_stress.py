@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -43,7 +44,7 @@ class StressLoop(unittest.TestCase):
             f.write(STUB)
         os.chmod(os.path.join(self.dir, 'userfaultfd'), 0o755)
 
-    def run_loop(self, secs, mode='', seed=1234, timeout=10):
+    def run_loop(self, secs, mode='', seed=1234, timeout=60):
         env = dict(os.environ, PATH=self.dir + ':' + os.environ['PATH'],
                    STUB_MODE=mode, TMPDIR=self.dir,
                    STRESS_CONSOLE=os.path.join(self.dir, 'console'),
@@ -51,7 +52,7 @@ class StressLoop(unittest.TestCase):
                    STRESS_SPLAT=os.path.join(TOP, 'guest', 'splat.patterns'))
         p = subprocess.run(shell() + [LOOP, str(secs), '20', str(seed), str(timeout),
                                       'userfaultfd', 'anon', '@SIZE@', '99'],
-                           env=env, capture_output=True, text=True, timeout=60)
+                           env=env, capture_output=True, text=True, timeout=300)
         with open(os.path.join(self.dir, 'console'), encoding='utf-8') as f:
             console = f.read()
         return p.returncode, p.stdout, console
@@ -116,6 +117,52 @@ class StressLoop(unittest.TestCase):
         rc, out, _ = self.run_loop(2, 'skip')
         self.assertEqual(rc, 4)
         self.assertIn('# SKIP userfaultfd not available', out)
+
+
+class Summary(unittest.TestCase):
+    """stress.sh --summarize judges the guest by its verdict as data
+    (stress.result.json), not by the judge's text."""
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        logs = os.path.join(self.dir, 'logs')
+        os.mkdir(logs)
+        self.logs = logs
+        files = {'stress.params': 'stress: a run\n',
+                 'stress.console': 'ok 1 stress size=12 time=3s\r\n'
+                                   'stress: 1 iterations, 0 failures, 0 splats\n',
+                 'stress.tap': '# stress: 1 iterations, 0 failures, 0 splats\n',
+                 # The text verdict says pass: it must not be what counts.
+                 'stress.result': 'ok 1 stress/userfaultfd-bounce\n'
+                                  '1 passed, 0 failed\n'}
+        for name, text in files.items():
+            with open(os.path.join(logs, name), 'w') as f:
+                f.write(text)
+
+    def summarize(self, kernel_log):
+        sys.path.insert(0, os.path.join(TOP, 'scripts'))
+        import verdict
+        verdict.write_result(
+            os.path.join(self.logs, 'stress.result.json'),
+            verdict.make_result([
+                {'name': 'stress/userfaultfd-bounce', 'status': 'pass',
+                 'reason': '', 'duration': 3},
+                {'name': 'kernel log', 'status': kernel_log[0],
+                 'reason': kernel_log[1], 'duration': None}]))
+        return subprocess.run(['bash', os.path.join(TOP, 'scripts', 'stress.sh'),
+                               '--summarize'],
+                              env=dict(os.environ, BUILD=self.dir),
+                              capture_output=True, text=True, timeout=60)
+
+    def test_pass(self):
+        p = self.summarize(('pass', ''))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('stress: PASS', p.stdout)
+
+    def test_guest_failure_fails(self):
+        p = self.summarize(('fail', 'kernel log: WARNING: CPU: 0 at x'))
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+        self.assertIn('stress: FAIL: guest: fail kernel log', p.stdout)
 
 
 if __name__ == '__main__':
