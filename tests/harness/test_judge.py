@@ -23,9 +23,10 @@ import verdict  # noqa: E402
 LOGS = os.path.join(HERE, 'logs')
 
 
-def run_case(name):
+def run_case(name, *extra):
+    """Judge recorded run NAME (judge.py's extra arguments first)."""
     d = os.path.join(LOGS, name)
-    argv = ['judge.py']
+    argv = ['judge.py'] + list(extra)
     if os.path.exists(os.path.join(d, 'status')):
         argv += ['--status', os.path.join(d, 'status')]
     argv += [os.path.join(d, f) for f in ('console', 'tap', 'list')]
@@ -83,19 +84,12 @@ class RecordedRuns(unittest.TestCase):
         # Every recorded run: the data judge.py writes says what its text
         # says, with each test's duration from the guest's "exit" line.
         for name in sorted(os.listdir(LOGS)):
-            d = os.path.join(LOGS, name)
             out = tempfile.mkdtemp()
             self.addCleanup(shutil.rmtree, out, True)
             path = os.path.join(out, 'r.json')
-            argv = ['judge.py', '--json', path]
-            if os.path.exists(os.path.join(d, 'status')):
-                argv += ['--status', os.path.join(d, 'status')]
-            argv += [os.path.join(d, f) for f in ('console', 'tap', 'list')]
-            text = io.StringIO()
-            with redirect_stdout(text):
-                rc = judge.main(argv)
+            rc, text, _ = run_case(name, '--json', path)
             res = verdict.load_result(path)
-            lines = text.getvalue().splitlines()
+            lines = text.splitlines()
             self.assertEqual(lines[-1], verdict.summary_line(res['totals']))
             self.assertEqual(len(lines) - 1, len(res['tests']), name)
             for line, t in zip(lines, res['tests']):
