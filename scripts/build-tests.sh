@@ -14,6 +14,14 @@
 # program is not in the tree is left out and said so: the series may not have
 # added it yet. TEST_GROUPS (tests/groups) is where the lists are.
 #
+# A selftest is built as kselftest builds it: from vm/WORD.c and the other
+# sources that the selftest Makefile (tools/testing/selftests/vm/Makefile)
+# names for it, the .c files of a line "$(OUTPUT)/WORD: a.c b.c" (such as
+# vm_util.c for the programs that use vm_util.h). Each source is compiled on
+# its own, with its own gcc -MMD dependency file, so a program is built again
+# when any of its sources, a header that one of them includes, the installed
+# uapi headers or its flags (which name its sources) change, and only then.
+#
 # upstream-WORD is tools/testing/selftests/vm/WORD.c of tag pristine, upstream
 # 6.1's own selftest, unchanged, with the files it includes from there,
 # built against the tree's uapi headers: the conformance check of the ABI.
@@ -75,8 +83,8 @@ pack_files() {
 }
 
 # fresh BIN DEP FLAGS [FILE...]: BIN is newer than every file its dependency
-# file DEP (gcc -MMD, which lists the last source's) names and every FILE,
-# and was built with FLAGS.
+# file DEP (the gcc -MMD files of all its sources, one after the other) names
+# and every FILE, and was built with FLAGS.
 fresh() {
 	local bin=$1 dep=$2 flags=$3 f
 	shift 3
@@ -103,8 +111,33 @@ build_upstream() {
 		{ head -n 20 "$log" >&2; die "building $word from tag pristine failed (log $log)"; }
 }
 
+# makefile_sources WORD: the other sources of selftest WORD that the selftest
+# Makefile names, in lines "$(OUTPUT)/WORD: a.c b.c" (a line may name more
+# targets, and go on after a backslash); a line that sets a variable
+# ("$(OUTPUT)/WORD: LDLIBS += -lnuma") names none.
+makefile_sources() {
+	[ -f "$vm/Makefile" ] || return 0
+	awk -v target="\$(OUTPUT)/$1" '
+		{ line = line $0 }
+		/\\$/ { sub(/\\$/, " ", line); next }
+		{
+			i = index(line, ":")
+			if (i && !index(line, "=")) {
+				n = split(substr(line, 1, i - 1), t, " ")
+				for (k = 1; k <= n; k++)
+					if (t[k] == target) {
+						m = split(substr(line, i + 1), s, " ")
+						for (j = 1; j <= m; j++)
+							if (s[j] ~ /\.c$/)
+								print s[j]
+					}
+			}
+			line = ""
+		}' "$vm/Makefile"
+}
+
 build_one() {
-	local word=$1 src extra=() libs=() log
+	local word=$1 src extra=() libs=() log f
 	log=$out/logs/$word.log
 	mkdir -p "$out/logs"
 	if [ "${word#upstream-}" != "$word" ]; then
@@ -116,7 +149,9 @@ build_one() {
 		src=$TOP/bench/$word.c
 	elif [ -f "$vm/$word.c" ]; then
 		src=$vm/$word.c
-		grep -q '"vm_util.h"' "$src" && extra+=("$vm/vm_util.c" "$vm/vm_util.h")
+		for f in $(makefile_sources "$word"); do
+			extra+=("$vm/$f")
+		done
 		grep -q '<numa.h>' "$src" && libs+=(-lnuma)
 	elif [ -f "$TOP/tests/guest/$word.S" ]; then
 		src=$TOP/tests/guest/$word.S
@@ -141,10 +176,23 @@ build_one() {
 	local flags="${cflags[*]} ${extra[*]} ${libs[*]}"
 	fresh "$out/bin/$word" "$out/logs/$word.d" "$flags" "${extra[@]}" "$hdr/stamp" && return 0
 	echo "$flags" >"$out/logs/$word.d.flags"
-	# The program's own source last: the dependency file lists its headers.
-	gcc "${cflags[@]}" -MMD -MF "$out/logs/$word.d" -o "$out/bin/$word" \
-		$(printf '%s\n' "${extra[@]}" | grep '\.c$') "$src" "${libs[@]}" -lrt -lm >"$log" 2>&1 ||
+	# One object and one dependency file per source; WORD.d, all of them,
+	# only once the program is built.
+	local objdir=$out/logs/$word.obj
+	rm -rf "$objdir" "$out/logs/$word.d"
+	mkdir -p "$objdir"
+	(
+		objs=() n=0
+		for f in "${extra[@]}" "$src"; do
+			n=$((n + 1))
+			obj=$objdir/$n-$(basename "${f%.*}").o
+			gcc "${cflags[@]}" -c -MMD -MF "${obj%.o}.d" -o "$obj" "$f" || exit 1
+			objs+=("$obj")
+		done
+		gcc "${cflags[@]}" -o "$out/bin/$word" "${objs[@]}" "${libs[@]}" -lrt -lm
+	) >"$log" 2>&1 ||
 		{ head -n 20 "$log" >&2; die "building test program $word failed (log $log)"; }
+	cat "$objdir"/*.d >"$out/logs/$word.d"
 }
 
 # Whether the tree has the userfaultfd system call (the series adds it).

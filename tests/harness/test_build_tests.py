@@ -1,7 +1,10 @@
 """Tests of scripts/build-tests.sh: a test program is built again when a
 header it includes changes or when the flags it was built with differ, and
-only then. A small fake tree (BUILD) holds the program, its header and an
-installed-headers stamp; TEST_GROUPS holds its one-line group."""
+only then; a selftest is built from the other sources that its line of the
+selftest Makefile names too, and built again when one of them, or a header
+that one of them includes, changes. A small fake tree (BUILD) holds the
+program, its header and an installed-headers stamp; TEST_GROUPS holds its
+one-line group."""
 import os
 import shutil
 import subprocess
@@ -46,9 +49,6 @@ class FakeTree(unittest.TestCase):
         with open(path, 'w') as f:
             f.write(text)
 
-
-class Rebuild(FakeTree):
-
     def build(self):
         """Build the group; True when the program was (re)built."""
         before = os.stat(self.bin).st_mtime if os.path.exists(self.bin) else None
@@ -67,6 +67,9 @@ class Rebuild(FakeTree):
         stamp = os.path.join(self.dir, 'obj', 'headers', 'stamp')
         os.utime(stamp, (t - 60, t - 60))
         os.utime(self.bin, (t, t))
+
+
+class Rebuild(FakeTree):
 
     def test_up_to_date_is_kept(self):
         self.assertTrue(self.build())
@@ -87,6 +90,50 @@ class Rebuild(FakeTree):
         with open(flags, 'a') as f:
             f.write(' -DBUILT_WITH_OTHER_FLAGS\n')
         self.assertTrue(self.build())
+
+
+class MakefileSources(FakeTree):
+    """A line "$(OUTPUT)/WORD: a.c" of the selftest Makefile, as kselftest
+    has for vm_util.c, gives WORD a second source."""
+    def setUp(self):
+        super().setUp()
+        self.write(os.path.join(self.vm, 'mmd-probe.c'),
+                   'int probe_extra(void);\n'
+                   'int main(void) { return probe_extra(); }\n')
+        self.extra = os.path.join(self.vm, 'probe-extra.c')
+        self.write(self.extra, '#include "probe-extra.h"\n'
+                   'int probe_extra(void) { return EXTRA_EXIT; }\n')
+        self.extra_header = os.path.join(self.vm, 'probe-extra.h')
+        self.write(self.extra_header, '#define EXTRA_EXIT 5\n')
+        self.write(os.path.join(self.vm, 'Makefile'),
+                   '$(OUTPUT)/mmd-probe: LDLIBS += -lm\n'
+                   '$(OUTPUT)/other $(OUTPUT)/mmd-probe: \\\n'
+                   '\tprobe-extra.c\n'
+                   '$(OUTPUT)/other: other.c\n')
+
+    def exit_code(self):
+        return subprocess.run([self.bin]).returncode
+
+    def test_built_from_both_sources(self):
+        self.assertTrue(self.build())
+        self.assertEqual(self.exit_code(), 5)
+        self.age()
+        self.assertFalse(self.build())
+
+    def test_second_source_change_rebuilds(self):
+        self.assertTrue(self.build())
+        self.age()
+        self.write(self.extra, '#include "probe-extra.h"\n'
+                   'int probe_extra(void) { return EXTRA_EXIT + 1; }\n')
+        self.assertTrue(self.build())
+        self.assertEqual(self.exit_code(), 6)
+
+    def test_header_of_second_source_rebuilds(self):
+        self.assertTrue(self.build())
+        self.age()
+        self.write(self.extra_header, '#define EXTRA_EXIT 7\n')
+        self.assertTrue(self.build())
+        self.assertEqual(self.exit_code(), 7)
 
 
 class Placeholders(FakeTree):
