@@ -54,6 +54,7 @@ mkdir -p "$out/bin" "$out/logs"
 
 # The tree's own uapi headers.
 if ! [ -f "$hdr/stamp" ] || [ -n "$(find "$TREE/include/uapi" "$TREE/arch/x86/include/uapi" -newer "$hdr/stamp" -print -quit)" ]; then
+	mkdir -p "$hdr"
 	make -s -C "$TREE" O="$hdr" ARCH=x86 headers_install INSTALL_HDR_PATH="$hdr/usr" >"$hdr.log" 2>&1 ||
 		die "make headers_install failed (see $hdr.log)"
 	touch "$hdr/stamp"

@@ -2,7 +2,8 @@
 header it includes changes or when the flags it was built with differ, and
 only then; a selftest is built from the other sources that its line of the
 selftest Makefile names too, and built again when one of them, or a header
-that one of them includes, changes. A small fake tree (BUILD) holds the
+that one of them includes, changes; a build folder without obj/ gets its
+headers installed all the same. A small fake tree (BUILD) holds the
 program, its header and an installed-headers stamp; TEST_GROUPS holds its
 one-line group."""
 import os
@@ -157,6 +158,21 @@ class Placeholders(FakeTree):
         p = self.run_build('TMO=42', 'SIZE=@SIZE@')
         self.assertNotEqual(p.returncode, 0)
         self.assertIn('placeholder @SEED@ has no value', p.stderr)
+
+
+class FreshBuildDir(FakeTree):
+    """A build folder without obj/ (a fresh clone whose first step is
+    building the tests): the headers are installed into it all the same,
+    and a failure names a log that exists."""
+    def test_headers_log_is_written(self):
+        shutil.rmtree(os.path.join(self.dir, 'obj'))
+        p = subprocess.run(['bash', BUILD_TESTS, self.out, 'g'], env=self.env,
+                           capture_output=True, text=True, timeout=120)
+        # The fake tree has no Makefile: headers_install fails, and says so.
+        self.assertNotEqual(p.returncode, 0)
+        log = os.path.join(self.dir, 'obj', 'headers.log')
+        self.assertIn('see ' + log, p.stderr)
+        self.assertTrue(os.path.exists(log), p.stderr)
 
 
 if __name__ == '__main__':
