@@ -7,7 +7,7 @@ S := scripts
 
 .PHONY: all run check tree export export-check kernel kernel-debug ref-kernel \
 	headers tests harness-test help health-compare stress bisect-check bench \
-	clients
+	profile clients
 
 all: run
 
@@ -61,6 +61,11 @@ health-compare: ## base mm health tests on the pristine kernel and ours
 bench: ## benchmarks, upstream 6.1 vs ours: build/bench/report.md
 	@$(S)/series.sh ensure
 	@$(S)/bench.sh
+
+# PROFILE_CMD, PROFILE_N, PROFILE_TOP, PROFILE_NO_BUILD: see scripts/profile.sh.
+profile: ## guest instructions per kernel function of a benchmark, upstream vs ours
+	@$(S)/series.sh ensure
+	@$(S)/profile.sh
 
 # STRESS_MINUTES (30), STRESS_N (20), STRESS_BOUNCES (99), STRESS_TYPE (anon),
 # STRESS_ITER_TIMEOUT (1200), STRESS_SEED: see scripts/stress.sh.

@@ -6,7 +6,8 @@
 # (scripts/verdict.py reads it). Exit status 0 when the run passed.
 # Environment: ACCEL=tcg|kvm (tcg), SMP (2), MEM (4G), ICOUNT=1 (deterministic
 # one-vCPU mode), CPU_FEATURES (with ICOUNT=1: more -cpu max properties, such
-# as erms=off,fsrm=off), EXTRA_APPEND (kernel command line).
+# as erms=off,fsrm=off), EXTRA_APPEND (kernel command line), QEMU_PLUGIN (a
+# TCG plugin and its arguments, passed to -plugin: make profile).
 
 # A background job of a script (`nohup make check &`) starts with INT
 # ignored, and bash cannot trap a signal ignored on entry: start again with
@@ -79,6 +80,7 @@ esac
 # the guest must print this boot's nonce in its TAP.
 rm -rf "$logs/$name".{console,tap,result,result.json,qemu,status,tests}
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+[ -n "${QEMU_PLUGIN:-}" ] && qemu+=(-plugin "$QEMU_PLUGIN")
 qemu+=(-smp "$smp" -append "console=ttyS0,115200 panic=-1 loglevel=7 hung_task_panic=0 softlockup_panic=0 uffd.nonce=$nonce ${EXTRA_APPEND:-}")
 
 # Run QEMU in the background under the host-side limit, and watch the
