@@ -2,11 +2,16 @@
 /*
  * uffd-bench: userfaultfd micro-benchmarks, run in the guest by `make bench`.
  *
- *   uffd-bench [-t SECONDS] roundtrip copy|zero read|poll [FAULTS [write]]
+ *   uffd-bench [-t SECONDS] [-m shmem] roundtrip copy|zero read|poll
+ *              [FAULTS [write]]
  *   uffd-bench [-t SECONDS] floor read|write|memcpy [FAULTS]
- *   uffd-bench [-t SECONDS] scaling [FAULTS]
- *   uffd-bench fill [MIB]
+ *   uffd-bench [-t SECONDS] [-m shmem] scaling [FAULTS]
+ *   uffd-bench [-m shmem] fill [MIB]
  *   uffd-bench bounce PROG MIB BOUNCES
+ *
+ * -m shmem puts the registered areas of roundtrip, scaling and fill on
+ * shmem (a memfd mapped shared, emptied with MADV_REMOVE) instead of
+ * private anonymous memory, and their metrics get a ".shmem" suffix.
  *
  * -t caps the time of a round-trip or floor run (1024 faults at least) and
  * of each scaling configuration: fewer faults are measured when time runs
@@ -83,6 +88,8 @@
 
 /* -t: nanoseconds a run may take, 0 for no limit. */
 static uint64_t time_cap;
+/* -m shmem: the registered areas are a memfd mapped shared. */
+static int shmem;
 
 static void die(const char *fmt, ...)
 {
@@ -117,6 +124,39 @@ static void discard(void *p, size_t len)
 {
 	if (madvise(p, len, MADV_DONTNEED))
 		die("MADV_DONTNEED: %s\n", strerror(errno));
+}
+
+/* An area to register: anonymous memory, or with -m shmem a memfd. */
+static char *map_area(size_t len)
+{
+	char *p;
+	int fd;
+
+	if (!shmem)
+		return map_anon(len);
+	fd = memfd_create("uffd-bench", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, len))
+		die("memfd of %zu bytes: %s\n", len, strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap memfd: %s\n", strerror(errno));
+	close(fd);
+	return p;
+}
+
+/* Make the pages of an area of map_area() missing again. */
+static void discard_area(void *p, size_t len)
+{
+	if (!shmem)
+		discard(p, len);
+	else if (madvise(p, len, MADV_REMOVE))
+		die("MADV_REMOVE: %s\n", strerror(errno));
+}
+
+/* The suffix of the metrics of a registered area. */
+static const char *area_tag(void)
+{
+	return shmem ? ".shmem" : "";
 }
 
 /* A userfaultfd with UFFD_API and no feature, @addr..+@len registered. */
@@ -334,7 +374,7 @@ static unsigned long touch_passes(char *area, int write, unsigned long passes,
 	volatile char *p;
 
 	for (pass = 0; pass <= passes; pass++) {
-		discard(area, RT_PAGES * PAGE);
+		discard_area(area, RT_PAGES * PAGE);
 		for (i = 0; i < (pass ? RT_PAGES : warm); i++) {
 			if (pass && time_cap && n >= CAP_MIN &&
 			    !(n % CAP_STEP) && now_ns() - start > time_cap)
@@ -401,9 +441,9 @@ static void cmd_roundtrip(int argc, char **argv)
 	 * are filled in before the area is registered; a few faults warm
 	 * up the rest.
 	 */
-	area = map_anon((RT_PAGES + 1) * PAGE);
+	area = map_area((RT_PAGES + 1) * PAGE);
 	memset(area, 0, (RT_PAGES + 1) * PAGE);
-	discard(area, (RT_PAGES + 1) * PAGE);
+	discard_area(area, (RT_PAGES + 1) * PAGE);
 	h.src = map_anon(PAGE);
 	memset((char *)h.src, 0x5a, PAGE);
 	h.uffd = uffd_setup(area, (RT_PAGES + 1) * PAGE,
@@ -418,8 +458,8 @@ static void cmd_roundtrip(int argc, char **argv)
 
 	(void)*(volatile char *)(area + RT_PAGES * PAGE);
 	pthread_join(thread, NULL);
-	snprintf(name, sizeof(name), "roundtrip.%s.%s%s", argv[0], argv[1],
-		 write ? ".write" : "");
+	snprintf(name, sizeof(name), "roundtrip.%s.%s%s%s", argv[0], argv[1],
+		 write ? ".write" : "", area_tag());
 	report_latency(name, lat, n, passes * RT_PAGES);
 	close(h.uffd);
 	free(lat);
@@ -541,7 +581,7 @@ static double sc_run(struct sc_state *s, size_t len, int t, int h,
 
 	*n = 0;
 
-	discard(s->area, len);
+	discard_area(s->area, len);
 	s->per_thread = faults / t;
 	pthread_barrier_init(&s->start, NULL, t);
 	for (i = 0; i < h; i++)
@@ -585,7 +625,7 @@ static void cmd_scaling(int argc, char **argv)
 	faults = (faults + MAX_THREADS - 1) / MAX_THREADS * MAX_THREADS;
 	memset(&s, 0, sizeof(s));
 	len = (faults + MAX_THREADS) * PAGE;
-	s.area = map_anon(len);
+	s.area = map_area(len);
 	s.end = (unsigned long)s.area + faults * PAGE;
 	src = map_anon(PAGE);
 	memset(src, 0x5a, PAGE);
@@ -599,10 +639,10 @@ static void cmd_scaling(int argc, char **argv)
 			rate = sc_run(&s, len, counts[t], counts[h], faults,
 				      &n);
 			if (n < faults)
-				printf("INFO scaling.t%d.h%d faults %lu\n",
-				       counts[t], counts[h], n);
-			printf("BENCH scaling.t%d.h%d %.0f faults/s\n",
-			       counts[t], counts[h], rate);
+				printf("INFO scaling.t%d.h%d%s faults %lu\n",
+				       counts[t], counts[h], area_tag(), n);
+			printf("BENCH scaling.t%d.h%d%s %.0f faults/s\n",
+			       counts[t], counts[h], area_tag(), rate);
 		}
 	}
 	close(s.uffd);
@@ -616,9 +656,12 @@ static void fill_one(const char *name, char *dst, const char *src,
 	uint64_t t0, t1;
 	size_t off;
 
-	discard(dst, len);
-	if (uffd < 0)
+	if (uffd < 0) {
+		discard(dst, len);
 		memset(dst, 0, len);	/* pre-faulted */
+	} else {
+		discard_area(dst, len);
+	}
 	t0 = now_ns();
 	for (off = 0; off < len; off += chunk) {
 		if (uffd < 0)
@@ -650,19 +693,23 @@ static void cmd_fill(int argc, char **argv)
 	len = mib << 20;
 	src = map_anon(len);
 	memset(src, 0x5a, len);
-	dst = map_anon(len);
+	dst = map_area(len);
 	uffd = uffd_setup(dst, len, 0);
 
 	for (i = 0; i < 3; i++) {
-		snprintf(name, sizeof(name), "fill.copy.%s", chunks[i].tag);
+		snprintf(name, sizeof(name), "fill.copy.%s%s", chunks[i].tag,
+			 area_tag());
 		fill_one(name, dst, src, len, chunks[i].chunk, uffd);
 	}
 	for (i = 0; i < 3; i++) {
-		snprintf(name, sizeof(name), "fill.zero.%s", chunks[i].tag);
+		snprintf(name, sizeof(name), "fill.zero.%s%s", chunks[i].tag,
+			 area_tag());
 		fill_one(name, dst, NULL, len, chunks[i].chunk, uffd);
 	}
 	close(uffd);
 	munmap(dst, len);
+	if (shmem)
+		return;
 	plain = map_anon(len);
 	fill_one("fill.memcpy", plain, src, len, len, -1);
 }
@@ -721,6 +768,13 @@ int main(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
+	if (argc > 2 && !strcmp(argv[1], "-m")) {
+		if (strcmp(argv[2], "shmem") && strcmp(argv[2], "anon"))
+			die("-m: anon or shmem, not %s\n", argv[2]);
+		shmem = !strcmp(argv[2], "shmem");
+		argc -= 2;
+		argv += 2;
+	}
 	for (i = 0; argc > 1 && i < ARRAY_SIZE(cmds); i++) {
 		if (!strcmp(argv[1], cmds[i].name)) {
 			cmds[i].fn(argc - 2, argv + 2);
@@ -728,12 +782,12 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr,
-		"usage: uffd-bench [-t SECONDS] roundtrip copy|zero read|poll "
-		"[FAULTS [write]]\n"
+		"usage: uffd-bench [-t SECONDS] [-m shmem] roundtrip copy|zero "
+		"read|poll [FAULTS [write]]\n"
 		"       uffd-bench [-t SECONDS] floor read|write|memcpy "
 		"[FAULTS]\n"
-		"       uffd-bench [-t SECONDS] scaling [FAULTS]\n"
-		"       uffd-bench fill [MIB]\n"
+		"       uffd-bench [-t SECONDS] [-m shmem] scaling [FAULTS]\n"
+		"       uffd-bench [-m shmem] fill [MIB]\n"
 		"       uffd-bench bounce PROG MIB BOUNCES\n");
 	return 2;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qemu-postcopy [PAYLOAD]: QEMU postcopy live migration as a client of
- * userfaultfd.  Runs a source and a destination qemu-system-x86_64 (TCG)
+ * qemu-postcopy [PAYLOAD [BACKEND]]: QEMU postcopy live migration as a
+ * client of userfaultfd.  Runs a source and a destination
+ * qemu-system-x86_64 (TCG)
  * on this machine, the guest being PAYLOAD (postcopy-payload.S: a multiboot
  * image that keeps rewriting a pattern over 16 MiB of its RAM and checking
  * 16 MiB more), and migrates it over 127.0.0.1 with the postcopy-ram
@@ -24,6 +25,10 @@
  * prints the figures (total time, downtime, requests) on a "# figures"
  * line.  Exit status 0 on success, 1 on failure, 4 (skip) when QEMU is
  * not installed.
+ *
+ * BACKEND is the guest RAM of both QEMUs: "anon" (the default: private
+ * anonymous memory) or "memfd" (memory-backend-memfd,share=on, a memfd
+ * mapped shared, as vhost-user needs: shmem on the destination).
  *
  * QEMU is /usr/bin/qemu-system-x86_64, or $QEMU.  Everything it writes
  * goes to /tmp/qemu-postcopy-{src,dst}.log, shown on failure.
@@ -138,9 +143,10 @@ static void bring_up_lo(void)
 	close(s);
 }
 
-static void start_qemu(int i, const char *payload, const char *sock)
+static void start_qemu(int i, const char *payload, const char *sock,
+		       const char *backend)
 {
-	char log[64], qmp[128], mem[16];
+	char log[64], qmp[128], mem[16], obj[96];
 	const char *argv[32];
 	int n = 0, fd;
 	pid_t pid;
@@ -150,7 +156,16 @@ static void start_qemu(int i, const char *payload, const char *sock)
 	snprintf(mem, sizeof(mem), "%dM", GUEST_MB);
 	argv[n++] = qemu;
 	argv[n++] = "-M";
-	argv[n++] = "pc";
+	if (!strcmp(backend, "memfd")) {
+		snprintf(obj, sizeof(obj),
+			 "memory-backend-memfd,id=ram,size=%dM,share=on",
+			 GUEST_MB);
+		argv[n++] = "pc,memory-backend=ram";
+		argv[n++] = "-object";
+		argv[n++] = obj;
+	} else {
+		argv[n++] = "pc";
+	}
 	argv[n++] = "-accel";
 	argv[n++] = "tcg";
 	argv[n++] = "-m";
@@ -408,6 +423,7 @@ int main(int argc, char **argv)
 {
 	static struct qmp src, dst;
 	const char *payload = argc > 1 ? argv[1] : "postcopy-payload";
+	const char *backend = argc > 2 ? argv[2] : "anon";
 	const char *dump = "/tmp/qemu-postcopy-dst.ram";
 	long t0, total, down, setup, requests, transferred;
 	char status[64], path[256];
@@ -427,14 +443,17 @@ int main(int argc, char **argv)
 	}
 	if (access(payload, R_OK))
 		fail("payload %s: %s", payload, strerror(errno));
+	if (strcmp(backend, "anon") && strcmp(backend, "memfd"))
+		fail("backend %s: anon or memfd", backend);
+	printf("# guest RAM: %s\n", backend);
 	bring_up_lo();
 	unlink("/tmp/qemu-postcopy-src.qmp");
 	unlink("/tmp/qemu-postcopy-dst.qmp");
 	unlink(dump);
 
 	t0 = now_ms();
-	start_qemu(1, payload, "/tmp/qemu-postcopy-dst.qmp");
-	start_qemu(0, payload, "/tmp/qemu-postcopy-src.qmp");
+	start_qemu(1, payload, "/tmp/qemu-postcopy-dst.qmp", backend);
+	start_qemu(0, payload, "/tmp/qemu-postcopy-src.qmp", backend);
 	qmp_connect(&src, 0, "/tmp/qemu-postcopy-src.qmp");
 	qmp_connect(&dst, 1, "/tmp/qemu-postcopy-dst.qmp");
 	qmp_line(&src);		/* the greetings */
