@@ -51,6 +51,9 @@ struct slot {
 };
 
 static struct slot *slots;
+static unsigned int used;
+/* Blocks first seen once the table is 3/4 full: counted at address 0. */
+static struct slot overflow;
 static const char *out_path = "tbcount.out";
 
 static struct slot *slot_of(uint64_t addr)
@@ -62,6 +65,9 @@ static struct slot *slot_of(uint64_t addr)
 		if (slots[i].key == key)
 			return &slots[i];
 		if (!slots[i].key) {
+			if (used >= SLOTS / 4 * 3)
+				return &overflow;
+			used++;
 			slots[i].key = key;
 			return &slots[i];
 		}
@@ -87,6 +93,8 @@ static void on_qemu_exit(qemu_plugin_id_t id, void *data)
 		perror(out_path);
 		return;
 	}
+	if (overflow.insns)
+		fprintf(f, "0 %llu\n", (unsigned long long)overflow.insns);
 	for (i = 0; i < SLOTS; i++)
 		if (slots[i].key && slots[i].insns)
 			fprintf(f, "%llx %llu\n",
