@@ -27,8 +27,10 @@
  * not installed.
  *
  * BACKEND is the guest RAM of both QEMUs: "anon" (the default: private
- * anonymous memory) or "memfd" (memory-backend-memfd,share=on, a memfd
- * mapped shared, as vhost-user needs: shmem on the destination).
+ * anonymous memory), "memfd" (memory-backend-memfd,share=on, a memfd
+ * mapped shared, as vhost-user needs: shmem on the destination) or
+ * "hugetlbfs" (memory-backend-file,share=on on the hugetlbfs mount
+ * /dev/hugepages: huge pages filled whole on the destination).
  *
  * QEMU is /usr/bin/qemu-system-x86_64, or $QEMU.  Everything it writes
  * goes to /tmp/qemu-postcopy-{src,dst}.log, shown on failure.
@@ -146,7 +148,7 @@ static void bring_up_lo(void)
 static void start_qemu(int i, const char *payload, const char *sock,
 		       const char *backend)
 {
-	char log[64], qmp[128], mem[16], obj[96];
+	char log[64], qmp[128], mem[16], obj[128];
 	const char *argv[32];
 	int n = 0, fd;
 	pid_t pid;
@@ -156,10 +158,15 @@ static void start_qemu(int i, const char *payload, const char *sock,
 	snprintf(mem, sizeof(mem), "%dM", GUEST_MB);
 	argv[n++] = qemu;
 	argv[n++] = "-M";
-	if (!strcmp(backend, "memfd")) {
-		snprintf(obj, sizeof(obj),
-			 "memory-backend-memfd,id=ram,size=%dM,share=on",
-			 GUEST_MB);
+	if (!strcmp(backend, "memfd") || !strcmp(backend, "hugetlbfs")) {
+		if (!strcmp(backend, "memfd"))
+			snprintf(obj, sizeof(obj),
+				 "memory-backend-memfd,id=ram,size=%dM,share=on",
+				 GUEST_MB);
+		else
+			snprintf(obj, sizeof(obj),
+				 "memory-backend-file,id=ram,size=%dM,share=on,mem-path=/dev/hugepages",
+				 GUEST_MB);
 		argv[n++] = "pc,memory-backend=ram";
 		argv[n++] = "-object";
 		argv[n++] = obj;
@@ -443,8 +450,9 @@ int main(int argc, char **argv)
 	}
 	if (access(payload, R_OK))
 		fail("payload %s: %s", payload, strerror(errno));
-	if (strcmp(backend, "anon") && strcmp(backend, "memfd"))
-		fail("backend %s: anon or memfd", backend);
+	if (strcmp(backend, "anon") && strcmp(backend, "memfd") &&
+	    strcmp(backend, "hugetlbfs"))
+		fail("backend %s: anon, memfd or hugetlbfs", backend);
 	printf("# guest RAM: %s\n", backend);
 	bring_up_lo();
 	unlink("/tmp/qemu-postcopy-src.qmp");
