@@ -72,6 +72,7 @@ profile: ## guest instructions per kernel function of a benchmark, upstream vs o
 stress: kernel-debug ## the bounce selftest in a loop on the debug kernel
 	@$(S)/stress.sh
 
-# BISECT_BUILD=0 leaves out the builds: see scripts/bisect-check.sh.
+# BISECT_BUILD=0 leaves out the builds, BISECT_FROM=COMMIT checks only the
+# commits after COMMIT: see scripts/bisect-check.sh.
 bisect-check: ## build, checkpatch and kernel-doc every series commit
 	@$(S)/bisect-check.sh

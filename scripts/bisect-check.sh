@@ -16,7 +16,8 @@
 # kernel build at a time (build/.kbuild.lock) and with ccache. That layout
 # mirrors build/linux and build/obj/guest, so ccache shares objects with
 # `make kernel`.
-# Knobs: BISECT_BUILD=0 leaves out the builds; KDOC_STRICT=1 (kernel-doc.sh).
+# Knobs: BISECT_BUILD=0 leaves out the builds; BISECT_FROM=COMMIT checks
+# only the commits after COMMIT; KDOC_STRICT=1 (kernel-doc.sh).
 # Logs: build/logs/bisect/ABBREV.{patch,checkpatch,kernel-doc,config,build}.log,
 # the verdicts in build/logs/bisect.results.
 set -euo pipefail
@@ -29,7 +30,9 @@ git -C "$TREE" rev-parse -q --verify 'base^{commit}' >/dev/null || die "build/li
 git -C "$TREE" rev-parse -q --verify 'series^{commit}' >/dev/null || die "build/linux has no branch series"
 mkdir -p "$BUILD/logs"
 results=$BUILD/logs/bisect.results
-mapfile -t commits < <(git -C "$TREE" rev-list --reverse base..series)
+# BISECT_FROM=COMMIT: only the series commits after COMMIT (the ones a
+# session changed), for a check that fits beside other work.
+mapfile -t commits < <(git -C "$TREE" rev-list --reverse "${BISECT_FROM:-base}"..series)
 if [ ${#commits[@]} -eq 0 ]; then
 	echo "no series commits" | tee "$results"
 	exit 0
