@@ -2,16 +2,20 @@
 /*
  * uffd-bench: userfaultfd micro-benchmarks, run in the guest by `make bench`.
  *
- *   uffd-bench [-t SECONDS] [-m shmem] roundtrip copy|zero read|poll
- *              [FAULTS [write]]
+ *   uffd-bench [-t SECONDS] [-m TYPE] roundtrip copy|zero|continue
+ *              read|poll [FAULTS [write]]
  *   uffd-bench [-t SECONDS] floor read|write|memcpy [FAULTS]
  *   uffd-bench [-t SECONDS] [-m shmem] scaling [FAULTS]
- *   uffd-bench [-m shmem] fill [MIB]
+ *   uffd-bench [-m TYPE] fill [MIB]
  *   uffd-bench bounce PROG MIB BOUNCES
  *
- * -m shmem puts the registered areas of roundtrip, scaling and fill on
- * shmem (a memfd mapped shared, emptied with MADV_REMOVE) instead of
- * private anonymous memory, and their metrics get a ".shmem" suffix.
+ * -m puts the registered areas of roundtrip, scaling and fill on another
+ * memory type than private anonymous memory (anon): shmem (a memfd mapped
+ * shared) or hugetlb (a hugetlbfs memfd, MFD_HUGETLB, mapped shared, in
+ * units of 2 MiB pages).  Their pages are made missing again with
+ * MADV_REMOVE, and their metrics get a ".shmem" or ".hugetlb" suffix.
+ * A unit is a 4 KiB page, or a huge page for hugetlb: faults, copies and
+ * fills are in units.  hugetlb has no UFFDIO_ZEROPAGE.
  *
  * -t caps the time of a round-trip or floor run (1024 faults at least) and
  * of each scaling configuration: fewer faults are measured when time runs
@@ -26,13 +30,17 @@
  * is one guest instruction.
  *
  * roundtrip: one faulting thread reads (with "write": writes) the first byte
- * of every page of a 16 MiB registered area, one page after the other; one
- * handler thread resolves each fault by UFFDIO_COPY of a 4 KiB page or by
- * UFFDIO_ZEROPAGE, reading the messages with a blocking read() or with
- * poll() and a non-blocking read().  The latency of a fault is the time
- * from just before the first touch to just after the access completes.  The
- * area is emptied with MADV_DONTNEED between passes; its page tables are
- * there before it is registered, and the first 64 faults are not counted.
+ * of every unit of a registered area (16 MiB, or 64 huge pages), one unit
+ * after the other; one handler thread resolves each fault by UFFDIO_COPY
+ * of a unit or by UFFDIO_ZEROPAGE, reading the messages with a blocking
+ * read() or with poll() and a non-blocking read().  The latency of a fault
+ * is the time from just before the first touch to just after the access
+ * completes.  The area is emptied with MADV_DONTNEED (MADV_REMOVE) between
+ * passes; its page tables are there before it is registered, and the
+ * first 64 faults are not counted.  "continue" (shmem, hugetlb) registers
+ * the area for minor faults instead: its file has every page, the area is
+ * unmapped with MADV_DONTNEED between passes, and the handler maps each
+ * page back with UFFDIO_CONTINUE.
  *
  * floor: the same pattern on an unregistered area (a plain page fault; a
  * read maps the zero page, a write allocates a page) and a 4 KiB memcpy()
@@ -43,8 +51,10 @@
  * UFFDIO_COPY (blocking read()), for T and H in 1, 2, 4, 8; faults/s.
  *
  * fill: UFFDIO_COPY of MIB MiB into a registered area in 4 KiB, 64 KiB and
- * 2 MiB chunks, UFFDIO_ZEROPAGE of the same, and a memcpy() into pre-faulted
- * memory; GiB/s.
+ * 2 MiB chunks (those not smaller than a unit), UFFDIO_ZEROPAGE of the
+ * same, and a memcpy() into pre-faulted memory; with shmem and hugetlb
+ * also UFFDIO_CONTINUE of the same chunks, the file's pages unmapped from
+ * the area before each run; GiB/s.
  *
  * bounce: runs "PROG anon MIB BOUNCES" (the userfaultfd selftest) and gives
  * MIB * BOUNCES / elapsed time in MiB/s.
@@ -74,7 +84,9 @@
 #endif
 
 #define PAGE		4096UL
+#define HPAGE		(2UL << 20)	/* the huge page of MFD_HUGETLB */
 #define RT_PAGES	4096UL		/* pages of the round-trip area */
+#define RT_HPAGES	64UL		/* the same, in huge pages */
 #define RT_FAULTS	102400UL	/* measured faults, 25 passes */
 #define RT_WARM		64UL		/* unmeasured round-trip faults */
 #define CAP_MIN		1024UL		/* faults measured before -t counts */
@@ -88,8 +100,20 @@
 
 /* -t: nanoseconds a run may take, 0 for no limit. */
 static uint64_t time_cap;
-/* -m shmem: the registered areas are a memfd mapped shared. */
-static int shmem;
+/* -m: the memory type of the registered areas. */
+enum mem_type { MEM_ANON, MEM_SHMEM, MEM_HUGETLB };
+static const char *const mem_names[] = { "anon", "shmem", "hugetlb" };
+static enum mem_type mem;
+/* The unit of a registered area: PAGE, or HPAGE for hugetlb. */
+static unsigned long unit = PAGE;
+/* Units of the round-trip area. */
+static unsigned long rt_units = RT_PAGES;
+/* Registered for minor faults: the area's file keeps its pages. */
+static int minor;
+
+/* How a fault or a fill is resolved. */
+enum uffd_op { OP_COPY, OP_ZERO, OP_CONTINUE };
+static const char *const op_names[] = { "copy", "zero", "continue" };
 
 static void die(const char *fmt, ...)
 {
@@ -126,15 +150,16 @@ static void discard(void *p, size_t len)
 		die("MADV_DONTNEED: %s\n", strerror(errno));
 }
 
-/* An area to register: anonymous memory, or with -m shmem a memfd. */
+/* An area to register: anonymous memory, or a memfd mapped shared. */
 static char *map_area(size_t len)
 {
 	char *p;
 	int fd;
 
-	if (!shmem)
+	if (mem == MEM_ANON)
 		return map_anon(len);
-	fd = memfd_create("uffd-bench", MFD_CLOEXEC);
+	fd = memfd_create("uffd-bench", MFD_CLOEXEC |
+			  (mem == MEM_HUGETLB ? MFD_HUGETLB : 0));
 	if (fd < 0 || ftruncate(fd, len))
 		die("memfd of %zu bytes: %s\n", len, strerror(errno));
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -144,10 +169,13 @@ static char *map_area(size_t len)
 	return p;
 }
 
-/* Make the pages of an area of map_area() missing again. */
+/*
+ * Make the pages of an area of map_area() missing again; with @minor only
+ * unmap them from the area, the file keeps them.
+ */
 static void discard_area(void *p, size_t len)
 {
-	if (!shmem)
+	if (mem == MEM_ANON || minor)
 		discard(p, len);
 	else if (madvise(p, len, MADV_REMOVE))
 		die("MADV_REMOVE: %s\n", strerror(errno));
@@ -156,27 +184,38 @@ static void discard_area(void *p, size_t len)
 /* The suffix of the metrics of a registered area. */
 static const char *area_tag(void)
 {
-	return shmem ? ".shmem" : "";
+	static const char *const tags[] = { "", ".shmem", ".hugetlb" };
+
+	return tags[mem];
 }
 
-/* A userfaultfd with UFFD_API and no feature, @addr..+@len registered. */
+/*
+ * A userfaultfd with UFFD_API and no feature, @addr..+@len registered for
+ * missing faults, or for minor faults with @minor.
+ */
 static int uffd_setup(void *addr, size_t len, int flags)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = 0 };
 	struct uffdio_register reg = {
 		.range = { .start = (uintptr_t)addr, .len = len },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
+		.mode = minor ? UFFDIO_REGISTER_MODE_MINOR :
+				UFFDIO_REGISTER_MODE_MISSING,
 	};
+	uint64_t want = 1ULL << _UFFDIO_CONTINUE;
 	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | flags);
 
+	if (!minor) {
+		want = 1ULL << _UFFDIO_COPY;
+		if (mem != MEM_HUGETLB)
+			want |= 1ULL << _UFFDIO_ZEROPAGE;
+	}
 	if (fd < 0)
 		die("userfaultfd: %s\n", strerror(errno));
 	if (ioctl(fd, UFFDIO_API, &api))
 		die("UFFDIO_API: %s\n", strerror(errno));
 	if (ioctl(fd, UFFDIO_REGISTER, &reg))
 		die("UFFDIO_REGISTER: %s\n", strerror(errno));
-	if ((reg.ioctls & (1ULL << _UFFDIO_COPY)) == 0 ||
-	    (reg.ioctls & (1ULL << _UFFDIO_ZEROPAGE)) == 0)
+	if ((reg.ioctls & want) != want)
 		die("UFFDIO_REGISTER: ioctls 0x%llx\n",
 		    (unsigned long long)reg.ioctls);
 	return fd;
@@ -191,18 +230,20 @@ static void uffd_wake(int fd, unsigned long addr, size_t len)
 }
 
 /*
- * UFFDIO_COPY or UFFDIO_ZEROPAGE (@src NULL) of @len bytes at @dst.  Goes on
- * after EAGAIN from where the kernel stopped; EEXIST (the page is already
- * there) wakes the faulting threads itself, which the kernel does not.
+ * UFFDIO_COPY from @src, UFFDIO_ZEROPAGE or UFFDIO_CONTINUE of @len bytes
+ * at @dst.  Goes on after EAGAIN from where the kernel stopped; EEXIST (the
+ * unit is already there) wakes the faulting threads itself, which the
+ * kernel does not.
  */
-static void resolve(int fd, unsigned long dst, const char *src, size_t len)
+static void resolve(int fd, enum uffd_op op, unsigned long dst,
+		    const char *src, size_t len)
 {
 	size_t done = 0;
 	int64_t got;
 	int ret;
 
 	while (done < len) {
-		if (src) {
+		if (op == OP_COPY) {
 			struct uffdio_copy c = {
 				.dst = dst + done,
 				.src = (uintptr_t)src + done,
@@ -211,7 +252,7 @@ static void resolve(int fd, unsigned long dst, const char *src, size_t len)
 
 			ret = ioctl(fd, UFFDIO_COPY, &c);
 			got = c.copy;
-		} else {
+		} else if (op == OP_ZERO) {
 			struct uffdio_zeropage z = {
 				.range = { .start = dst + done,
 					   .len = len - done },
@@ -219,6 +260,14 @@ static void resolve(int fd, unsigned long dst, const char *src, size_t len)
 
 			ret = ioctl(fd, UFFDIO_ZEROPAGE, &z);
 			got = z.zeropage;
+		} else {
+			struct uffdio_continue c = {
+				.range = { .start = dst + done,
+					   .len = len - done },
+			};
+
+			ret = ioctl(fd, UFFDIO_CONTINUE, &c);
+			got = c.mapped;
 		}
 		if (!ret) {
 			done += got;
@@ -230,12 +279,11 @@ static void resolve(int fd, unsigned long dst, const char *src, size_t len)
 			continue;
 		}
 		if (errno == EEXIST) {
-			uffd_wake(fd, dst + done, PAGE);
-			done += PAGE;
+			uffd_wake(fd, dst + done, unit);
+			done += unit;
 			continue;
 		}
-		die("%s at 0x%lx: %s\n",
-		    src ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE", dst + done,
+		die("%s at 0x%lx: %s\n", op_names[op], dst + done,
 		    strerror(errno));
 	}
 }
@@ -272,7 +320,7 @@ static unsigned long fault_addr(const struct uffd_msg *msg)
 {
 	if (msg->event != UFFD_EVENT_PAGEFAULT)
 		die("unexpected uffd event 0x%x\n", msg->event);
-	return msg->arg.pagefault.address & ~(PAGE - 1);
+	return msg->arg.pagefault.address & ~(unit - 1);
 }
 
 /* Percentiles and the histogram of @n latencies (sorted in place). */
@@ -341,7 +389,7 @@ static void report_latency(const char *name, uint64_t *lat, size_t n,
 struct rt_handler {
 	int uffd;
 	int poll;		/* poll() and non-blocking read() */
-	int zero;		/* UFFDIO_ZEROPAGE, else UFFDIO_COPY */
+	enum uffd_op op;
 	const char *src;
 	unsigned long end;	/* the address that ends the thread */
 };
@@ -355,15 +403,15 @@ static void *rt_handler(void *arg)
 	do {
 		uffd_get(h->uffd, h->poll, &msg, 1);
 		addr = fault_addr(&msg);
-		resolve(h->uffd, addr, h->zero ? NULL : h->src, PAGE);
+		resolve(h->uffd, h->op, addr, h->src, unit);
 	} while (addr != h->end);
 	return NULL;
 }
 
 /*
- * Touches the first @warm pages of @area, unmeasured, then every page
- * (RT_PAGES) once per pass, @passes times or until the time cap (checked
- * every CAP_STEP pages, after CAP_MIN), storing the latencies in @lat.
+ * Touches the first @warm units of @area, unmeasured, then every unit
+ * (rt_units) once per pass, @passes times or until the time cap (checked
+ * every CAP_STEP units, after CAP_MIN), storing the latencies in @lat.
  * Returns the number of latencies stored.
  */
 static unsigned long touch_passes(char *area, int write, unsigned long passes,
@@ -374,12 +422,12 @@ static unsigned long touch_passes(char *area, int write, unsigned long passes,
 	volatile char *p;
 
 	for (pass = 0; pass <= passes; pass++) {
-		discard_area(area, RT_PAGES * PAGE);
-		for (i = 0; i < (pass ? RT_PAGES : warm); i++) {
+		discard_area(area, rt_units * unit);
+		for (i = 0; i < (pass ? rt_units : warm); i++) {
 			if (pass && time_cap && n >= CAP_MIN &&
 			    !(n % CAP_STEP) && now_ns() - start > time_cap)
 				return n;
-			p = area + i * PAGE;
+			p = area + i * unit;
 			t0 = now_ns();
 			if (write)
 				*p = 1;
@@ -394,7 +442,7 @@ static unsigned long touch_passes(char *area, int write, unsigned long passes,
 
 static unsigned long passes_for(unsigned long faults)
 {
-	unsigned long passes = (faults + RT_PAGES - 1) / RT_PAGES;
+	unsigned long passes = (faults + rt_units - 1) / rt_units;
 
 	return passes ? passes : 1;
 }
@@ -418,11 +466,19 @@ static void cmd_roundtrip(int argc, char **argv)
 	uint64_t *lat;
 
 	if (argc < 2)
-		die("usage: roundtrip copy|zero read|poll [FAULTS [write]]\n");
+		die("usage: roundtrip copy|zero|continue read|poll "
+		    "[FAULTS [write]]\n");
 	if (!strcmp(argv[0], "zero"))
-		h.zero = 1;
+		h.op = OP_ZERO;
+	else if (!strcmp(argv[0], "continue"))
+		h.op = OP_CONTINUE;
 	else if (strcmp(argv[0], "copy"))
-		die("roundtrip: copy or zero, not %s\n", argv[0]);
+		die("roundtrip: copy, zero or continue, not %s\n", argv[0]);
+	if (h.op == OP_ZERO && mem == MEM_HUGETLB)
+		die("roundtrip: hugetlb has no UFFDIO_ZEROPAGE\n");
+	if (h.op == OP_CONTINUE && mem == MEM_ANON)
+		die("roundtrip: continue needs -m shmem or -m hugetlb\n");
+	minor = h.op == OP_CONTINUE;
 	poll_mode = !strcmp(argv[1], "poll");
 	if (!poll_mode && strcmp(argv[1], "read"))
 		die("roundtrip: read or poll, not %s\n", argv[1]);
@@ -437,30 +493,31 @@ static void cmd_roundtrip(int argc, char **argv)
 	passes = passes_for(faults);
 
 	/*
-	 * One more page: touching it stops the handler.  The page tables
-	 * are filled in before the area is registered; a few faults warm
-	 * up the rest.
+	 * One more unit: touching it stops the handler.  The page tables
+	 * are filled in before the area is registered (and for minor
+	 * faults the file's pages); a few faults warm up the rest.
 	 */
-	area = map_area((RT_PAGES + 1) * PAGE);
-	memset(area, 0, (RT_PAGES + 1) * PAGE);
-	discard_area(area, (RT_PAGES + 1) * PAGE);
-	h.src = map_anon(PAGE);
-	memset((char *)h.src, 0x5a, PAGE);
-	h.uffd = uffd_setup(area, (RT_PAGES + 1) * PAGE,
+	area = map_area((rt_units + 1) * unit);
+	memset(area, 0, (rt_units + 1) * unit);
+	discard_area(area, (rt_units + 1) * unit);
+	h.src = map_anon(unit);
+	memset((char *)h.src, 0x5a, unit);
+	h.uffd = uffd_setup(area, (rt_units + 1) * unit,
 			    poll_mode ? O_NONBLOCK : 0);
-	h.end = (unsigned long)area + RT_PAGES * PAGE;
+	h.end = (unsigned long)area + rt_units * unit;
 	h.poll = poll_mode;
-	lat = alloc_lat(passes * RT_PAGES);
+	lat = alloc_lat(passes * rt_units);
 	if (pthread_create(&thread, NULL, rt_handler, &h))
 		die("pthread_create\n");
 
-	n = touch_passes(area, write, passes, RT_WARM, lat);
+	n = touch_passes(area, write, passes,
+			 RT_WARM < rt_units ? RT_WARM : rt_units, lat);
 
-	(void)*(volatile char *)(area + RT_PAGES * PAGE);
+	(void)*(volatile char *)(area + rt_units * unit);
 	pthread_join(thread, NULL);
 	snprintf(name, sizeof(name), "roundtrip.%s.%s%s%s", argv[0], argv[1],
 		 write ? ".write" : "", area_tag());
-	report_latency(name, lat, n, passes * RT_PAGES);
+	report_latency(name, lat, n, passes * rt_units);
 	close(h.uffd);
 	free(lat);
 }
@@ -475,6 +532,8 @@ static void cmd_floor(int argc, char **argv)
 
 	if (argc < 1)
 		die("usage: floor read|write|memcpy [FAULTS]\n");
+	if (mem != MEM_ANON)
+		die("floor: anonymous memory only\n");
 	if (argc > 1)
 		faults = strtoul(argv[1], NULL, 0);
 	passes = passes_for(faults);
@@ -537,7 +596,7 @@ static void *sc_handler(void *arg)
 		n = uffd_get(s->uffd, 0, msgs, 16);
 		for (i = 0; i < n; i++) {
 			addr = fault_addr(&msgs[i]);
-			resolve(s->uffd, addr, s->src, PAGE);
+			resolve(s->uffd, OP_COPY, addr, s->src, PAGE);
 			if (addr >= s->end)
 				stop = 1;
 		}
@@ -620,6 +679,8 @@ static void cmd_scaling(int argc, char **argv)
 	char *src;
 	int t, h;
 
+	if (mem == MEM_HUGETLB)
+		die("scaling: anon or shmem\n");
 	if (argc > 0)
 		faults = strtoul(argv[0], NULL, 0);
 	faults = (faults + MAX_THREADS - 1) / MAX_THREADS * MAX_THREADS;
@@ -650,8 +711,9 @@ static void cmd_scaling(int argc, char **argv)
 
 /* Bulk fill */
 
+/* One fill of @len bytes at @dst, @chunk bytes an ioctl; -1 @uffd: memcpy */
 static void fill_one(const char *name, char *dst, const char *src,
-		     size_t len, size_t chunk, int uffd)
+		     size_t len, size_t chunk, int uffd, enum uffd_op op)
 {
 	uint64_t t0, t1;
 	size_t off;
@@ -667,8 +729,8 @@ static void fill_one(const char *name, char *dst, const char *src,
 		if (uffd < 0)
 			memcpy(dst + off, src + off, chunk);
 		else
-			resolve(uffd, (unsigned long)dst + off,
-				src ? src + off : NULL, chunk);
+			resolve(uffd, op, (unsigned long)dst + off,
+				src + off, chunk);
 	}
 	__asm__ volatile("" : : "r"(dst) : "memory");
 	t1 = now_ns();
@@ -684,34 +746,49 @@ static void cmd_fill(int argc, char **argv)
 	};
 	unsigned long mib = FILL_MIB;
 	char name[64], *src, *dst, *plain;
+	enum uffd_op op;
 	unsigned int i;
 	size_t len;
 	int uffd;
 
 	if (argc > 0)
 		mib = strtoul(argv[0], NULL, 0);
-	len = mib << 20;
+	len = (mib << 20) / HPAGE * HPAGE;
+	if (!len)
+		die("fill: at least 2 MiB\n");
 	src = map_anon(len);
 	memset(src, 0x5a, len);
 	dst = map_area(len);
 	uffd = uffd_setup(dst, len, 0);
 
-	for (i = 0; i < 3; i++) {
-		snprintf(name, sizeof(name), "fill.copy.%s%s", chunks[i].tag,
-			 area_tag());
-		fill_one(name, dst, src, len, chunks[i].chunk, uffd);
+	for (op = OP_COPY; op <= OP_CONTINUE; op++) {
+		if (op == OP_ZERO && mem == MEM_HUGETLB)
+			continue;
+		if (op == OP_CONTINUE) {
+			if (mem == MEM_ANON)
+				break;
+			/* The file gets every page, then minor faults. */
+			close(uffd);
+			memset(dst, 0, len);
+			minor = 1;
+			uffd = uffd_setup(dst, len, 0);
+		}
+		for (i = 0; i < ARRAY_SIZE(chunks); i++) {
+			if (chunks[i].chunk < unit)
+				continue;
+			snprintf(name, sizeof(name), "fill.%s.%s%s",
+				 op_names[op], chunks[i].tag, area_tag());
+			fill_one(name, dst, src, len, chunks[i].chunk, uffd,
+				 op);
+		}
 	}
-	for (i = 0; i < 3; i++) {
-		snprintf(name, sizeof(name), "fill.zero.%s%s", chunks[i].tag,
-			 area_tag());
-		fill_one(name, dst, NULL, len, chunks[i].chunk, uffd);
-	}
+	minor = 0;
 	close(uffd);
 	munmap(dst, len);
-	if (shmem)
+	if (mem != MEM_ANON)
 		return;
 	plain = map_anon(len);
-	fill_one("fill.memcpy", plain, src, len, len, -1);
+	fill_one("fill.memcpy", plain, src, len, len, -1, OP_COPY);
 }
 
 /* Bounce */
@@ -769,9 +846,16 @@ int main(int argc, char **argv)
 		argv += 2;
 	}
 	if (argc > 2 && !strcmp(argv[1], "-m")) {
-		if (strcmp(argv[2], "shmem") && strcmp(argv[2], "anon"))
-			die("-m: anon or shmem, not %s\n", argv[2]);
-		shmem = !strcmp(argv[2], "shmem");
+		for (i = 0; i < ARRAY_SIZE(mem_names); i++)
+			if (!strcmp(argv[2], mem_names[i]))
+				break;
+		if (i == ARRAY_SIZE(mem_names))
+			die("-m: anon, shmem or hugetlb, not %s\n", argv[2]);
+		mem = i;
+		if (mem == MEM_HUGETLB) {
+			unit = HPAGE;
+			rt_units = RT_HPAGES;
+		}
 		argc -= 2;
 		argv += 2;
 	}
@@ -782,12 +866,13 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr,
-		"usage: uffd-bench [-t SECONDS] [-m shmem] roundtrip copy|zero "
-		"read|poll [FAULTS [write]]\n"
+		"usage: uffd-bench [-t SECONDS] [-m TYPE] roundtrip "
+		"copy|zero|continue read|poll [FAULTS [write]]\n"
 		"       uffd-bench [-t SECONDS] floor read|write|memcpy "
 		"[FAULTS]\n"
 		"       uffd-bench [-t SECONDS] [-m shmem] scaling [FAULTS]\n"
-		"       uffd-bench [-m shmem] fill [MIB]\n"
+		"       uffd-bench [-m TYPE] fill [MIB]\n"
+		"TYPE: anon, shmem or hugetlb\n"
 		"       uffd-bench bounce PROG MIB BOUNCES\n");
 	return 2;
 }
