@@ -4,9 +4,11 @@
  *
  *   uffd-bench [-t SECONDS] [-m TYPE] roundtrip copy|zero|continue
  *              read|poll [FAULTS [write]]
+ *   uffd-bench [-t SECONDS] roundtrip wp read|poll [FAULTS]
  *   uffd-bench [-t SECONDS] floor read|write|memcpy [FAULTS]
  *   uffd-bench [-t SECONDS] [-m shmem] scaling [FAULTS]
  *   uffd-bench [-m TYPE] fill [MIB]
+ *   uffd-bench wp [MIB]
  *   uffd-bench bounce PROG MIB BOUNCES
  *
  * -m puts the registered areas of roundtrip, scaling and fill on another
@@ -40,7 +42,12 @@
  * first 64 faults are not counted.  "continue" (shmem, hugetlb) registers
  * the area for minor faults instead: its file has every page, the area is
  * unmapped with MADV_DONTNEED between passes, and the handler maps each
- * page back with UFFDIO_CONTINUE.
+ * page back with UFFDIO_CONTINUE.  "wp" (anon) registers the area for
+ * write protection instead: its pages are all there, write-protected with
+ * one UFFDIO_WRITEPROTECT before each pass (and not split into huge
+ * pages), the faulting thread writes, and the handler takes the
+ * protection off the unit and wakes the writer with one
+ * UFFDIO_WRITEPROTECT.
  *
  * floor: the same pattern on an unregistered area (a plain page fault; a
  * read maps the zero page, a write allocates a page) and a 4 KiB memcpy()
@@ -55,6 +62,11 @@
  * same, and a memcpy() into pre-faulted memory; with shmem and hugetlb
  * also UFFDIO_CONTINUE of the same chunks, the file's pages unmapped from
  * the area before each run; GiB/s.
+ *
+ * wp: UFFDIO_WRITEPROTECT of MIB MiB of written anonymous memory in one
+ * ioctl, to protect and to unprotect, 8 times each, in 4 KiB pages
+ * (MADV_NOHUGEPAGE) and in transparent huge pages (MADV_HUGEPAGE, as far
+ * as the kernel gives them); GiB/s.
  *
  * bounce: runs "PROG anon MIB BOUNCES" (the userfaultfd selftest) and gives
  * MIB * BOUNCES / elapsed time in MiB/s.
@@ -110,10 +122,12 @@ static unsigned long unit = PAGE;
 static unsigned long rt_units = RT_PAGES;
 /* Registered for minor faults: the area's file keeps its pages. */
 static int minor;
+/* Registered for write protection instead of missing faults. */
+static int wp;
 
 /* How a fault or a fill is resolved. */
-enum uffd_op { OP_COPY, OP_ZERO, OP_CONTINUE };
-static const char *const op_names[] = { "copy", "zero", "continue" };
+enum uffd_op { OP_COPY, OP_ZERO, OP_CONTINUE, OP_WP };
+static const char *const op_names[] = { "copy", "zero", "continue", "wp" };
 
 static void die(const char *fmt, ...)
 {
@@ -191,7 +205,8 @@ static const char *area_tag(void)
 
 /*
  * A userfaultfd with UFFD_API and no feature, @addr..+@len registered for
- * missing faults, or for minor faults with @minor.
+ * missing faults, for minor faults with @minor, or for write protection
+ * with @wp.
  */
 static int uffd_setup(void *addr, size_t len, int flags)
 {
@@ -199,12 +214,15 @@ static int uffd_setup(void *addr, size_t len, int flags)
 	struct uffdio_register reg = {
 		.range = { .start = (uintptr_t)addr, .len = len },
 		.mode = minor ? UFFDIO_REGISTER_MODE_MINOR :
-				UFFDIO_REGISTER_MODE_MISSING,
+			wp ? UFFDIO_REGISTER_MODE_WP :
+			     UFFDIO_REGISTER_MODE_MISSING,
 	};
 	uint64_t want = 1ULL << _UFFDIO_CONTINUE;
 	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | flags);
 
-	if (!minor) {
+	if (wp) {
+		want = 1ULL << _UFFDIO_WRITEPROTECT;
+	} else if (!minor) {
 		want = 1ULL << _UFFDIO_COPY;
 		if (mem != MEM_HUGETLB)
 			want |= 1ULL << _UFFDIO_ZEROPAGE;
@@ -229,11 +247,31 @@ static void uffd_wake(int fd, unsigned long addr, size_t len)
 		die("UFFDIO_WAKE: %s\n", strerror(errno));
 }
 
+/* UFFDIO_WRITEPROTECT of @len bytes at @addr; @mode 0 unprotects, wakes. */
+static int write_protect(int fd, unsigned long addr, size_t len,
+			 uint64_t mode)
+{
+	struct uffdio_writeprotect w = {
+		.range = { .start = addr, .len = len },
+		.mode = mode,
+	};
+
+	return ioctl(fd, UFFDIO_WRITEPROTECT, &w);
+}
+
+static void protect(int fd, void *addr, size_t len)
+{
+	while (write_protect(fd, (uintptr_t)addr, len,
+			     UFFDIO_WRITEPROTECT_MODE_WP))
+		if (errno != EAGAIN)
+			die("UFFDIO_WRITEPROTECT: %s\n", strerror(errno));
+}
+
 /*
- * UFFDIO_COPY from @src, UFFDIO_ZEROPAGE or UFFDIO_CONTINUE of @len bytes
- * at @dst.  Goes on after EAGAIN from where the kernel stopped; EEXIST (the
- * unit is already there) wakes the faulting threads itself, which the
- * kernel does not.
+ * UFFDIO_COPY from @src, UFFDIO_ZEROPAGE, UFFDIO_CONTINUE or unprotecting
+ * UFFDIO_WRITEPROTECT of @len bytes at @dst.  Goes on after EAGAIN from
+ * where the kernel stopped; EEXIST (the unit is already there) wakes the
+ * faulting threads itself, which the kernel does not.
  */
 static void resolve(int fd, enum uffd_op op, unsigned long dst,
 		    const char *src, size_t len)
@@ -260,6 +298,10 @@ static void resolve(int fd, enum uffd_op op, unsigned long dst,
 
 			ret = ioctl(fd, UFFDIO_ZEROPAGE, &z);
 			got = z.zeropage;
+		} else if (op == OP_WP) {
+			/* All or nothing. */
+			ret = write_protect(fd, dst + done, len - done, 0);
+			got = ret ? 0 : len - done;
 		} else {
 			struct uffdio_continue c = {
 				.range = { .start = dst + done,
@@ -412,17 +454,22 @@ static void *rt_handler(void *arg)
  * Touches the first @warm units of @area, unmeasured, then every unit
  * (rt_units) once per pass, @passes times or until the time cap (checked
  * every CAP_STEP units, after CAP_MIN), storing the latencies in @lat.
- * Returns the number of latencies stored.
+ * Before each pass the units are made missing again, or with @wp
+ * protected again through @uffd.  Returns the number of latencies stored.
  */
-static unsigned long touch_passes(char *area, int write, unsigned long passes,
-				  unsigned long warm, uint64_t *lat)
+static unsigned long touch_passes(int uffd, char *area, int write,
+				  unsigned long passes, unsigned long warm,
+				  uint64_t *lat)
 {
 	uint64_t t0, start = now_ns();
 	unsigned long pass, i, n = 0;
 	volatile char *p;
 
 	for (pass = 0; pass <= passes; pass++) {
-		discard_area(area, rt_units * unit);
+		if (wp)
+			protect(uffd, area, rt_units * unit);
+		else
+			discard_area(area, rt_units * unit);
 		for (i = 0; i < (pass ? rt_units : warm); i++) {
 			if (pass && time_cap && n >= CAP_MIN &&
 			    !(n % CAP_STEP) && now_ns() - start > time_cap)
@@ -466,19 +513,25 @@ static void cmd_roundtrip(int argc, char **argv)
 	uint64_t *lat;
 
 	if (argc < 2)
-		die("usage: roundtrip copy|zero|continue read|poll "
+		die("usage: roundtrip copy|zero|continue|wp read|poll "
 		    "[FAULTS [write]]\n");
 	if (!strcmp(argv[0], "zero"))
 		h.op = OP_ZERO;
 	else if (!strcmp(argv[0], "continue"))
 		h.op = OP_CONTINUE;
+	else if (!strcmp(argv[0], "wp"))
+		h.op = OP_WP;
 	else if (strcmp(argv[0], "copy"))
-		die("roundtrip: copy, zero or continue, not %s\n", argv[0]);
+		die("roundtrip: copy, zero, continue or wp, not %s\n",
+		    argv[0]);
 	if (h.op == OP_ZERO && mem == MEM_HUGETLB)
 		die("roundtrip: hugetlb has no UFFDIO_ZEROPAGE\n");
 	if (h.op == OP_CONTINUE && mem == MEM_ANON)
 		die("roundtrip: continue needs -m shmem or -m hugetlb\n");
+	if (h.op == OP_WP && mem != MEM_ANON)
+		die("roundtrip: wp is on anon only\n");
 	minor = h.op == OP_CONTINUE;
+	wp = h.op == OP_WP;
 	poll_mode = !strcmp(argv[1], "poll");
 	if (!poll_mode && strcmp(argv[1], "read"))
 		die("roundtrip: read or poll, not %s\n", argv[1]);
@@ -490,33 +543,45 @@ static void cmd_roundtrip(int argc, char **argv)
 			die("roundtrip: read or write access, not %s\n",
 			    argv[3]);
 	}
+	if (wp && argc > 3 && !write)
+		die("roundtrip: wp faults are writes\n");
+	write |= wp;
 	passes = passes_for(faults);
 
 	/*
 	 * One more unit: touching it stops the handler.  The page tables
 	 * are filled in before the area is registered (and for minor
-	 * faults the file's pages); a few faults warm up the rest.
+	 * faults the file's pages, for write protection every page); a few
+	 * faults warm up the rest.
 	 */
 	area = map_area((rt_units + 1) * unit);
+	if (wp && madvise(area, (rt_units + 1) * unit, MADV_NOHUGEPAGE))
+		die("MADV_NOHUGEPAGE: %s\n", strerror(errno));
 	memset(area, 0, (rt_units + 1) * unit);
-	discard_area(area, (rt_units + 1) * unit);
+	if (!wp)
+		discard_area(area, (rt_units + 1) * unit);
 	h.src = map_anon(unit);
 	memset((char *)h.src, 0x5a, unit);
 	h.uffd = uffd_setup(area, (rt_units + 1) * unit,
 			    poll_mode ? O_NONBLOCK : 0);
+	if (wp)
+		protect(h.uffd, area, (rt_units + 1) * unit);
 	h.end = (unsigned long)area + rt_units * unit;
 	h.poll = poll_mode;
 	lat = alloc_lat(passes * rt_units);
 	if (pthread_create(&thread, NULL, rt_handler, &h))
 		die("pthread_create\n");
 
-	n = touch_passes(area, write, passes,
+	n = touch_passes(h.uffd, area, write, passes,
 			 RT_WARM < rt_units ? RT_WARM : rt_units, lat);
 
-	(void)*(volatile char *)(area + rt_units * unit);
+	if (wp)
+		*(volatile char *)(area + rt_units * unit) = 1;
+	else
+		(void)*(volatile char *)(area + rt_units * unit);
 	pthread_join(thread, NULL);
 	snprintf(name, sizeof(name), "roundtrip.%s.%s%s%s", argv[0], argv[1],
-		 write ? ".write" : "", area_tag());
+		 write && !wp ? ".write" : "", area_tag());
 	report_latency(name, lat, n, passes * rt_units);
 	close(h.uffd);
 	free(lat);
@@ -542,10 +607,10 @@ static void cmd_floor(int argc, char **argv)
 	area = map_anon(RT_PAGES * PAGE);
 
 	if (!strcmp(argv[0], "read")) {
-		done = touch_passes(area, 0, passes, RT_PAGES, lat);
+		done = touch_passes(-1, area, 0, passes, RT_PAGES, lat);
 		report_latency("floor.fault.read", lat, done, n);
 	} else if (!strcmp(argv[0], "write")) {
-		done = touch_passes(area, 1, passes, RT_PAGES, lat);
+		done = touch_passes(-1, area, 1, passes, RT_PAGES, lat);
 		report_latency("floor.fault.write", lat, done, n);
 	} else if (!strcmp(argv[0], "memcpy")) {
 		/* 4 KiB memcpy() between pre-faulted buffers, pages in turn. */
@@ -791,6 +856,57 @@ static void cmd_fill(int argc, char **argv)
 	fill_one("fill.memcpy", plain, src, len, len, -1, OP_COPY);
 }
 
+/* Write-protect throughput */
+
+#define WP_RUNS	8
+
+static void cmd_wp(int argc, char **argv)
+{
+	static const struct { const char *tag; int advice; } kinds[] = {
+		{ "4k", MADV_NOHUGEPAGE }, { "thp", MADV_HUGEPAGE },
+	};
+	unsigned long mib = FILL_MIB;
+	uint64_t t0, prot, unprot;
+	unsigned int i, run;
+	char *map, *p;
+	size_t len;
+	int uffd;
+
+	if (argc > 0)
+		mib = strtoul(argv[0], NULL, 0);
+	len = (mib << 20) / HPAGE * HPAGE;
+	if (!len)
+		die("wp: at least 2 MiB\n");
+	wp = 1;
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		/* Aligned to a huge page, so that every pmd can be one. */
+		map = map_anon(len + HPAGE);
+		p = (char *)(((uintptr_t)map + HPAGE - 1) & ~(HPAGE - 1));
+		if (madvise(p, len, kinds[i].advice))
+			die("madvise: %s\n", strerror(errno));
+		memset(p, 1, len);
+		uffd = uffd_setup(p, len, 0);
+		prot = unprot = 0;
+		for (run = 0; run < WP_RUNS; run++) {
+			t0 = now_ns();
+			protect(uffd, p, len);
+			prot += now_ns() - t0;
+			t0 = now_ns();
+			resolve(uffd, OP_WP, (uintptr_t)p, NULL, len);
+			unprot += now_ns() - t0;
+		}
+		printf("BENCH wp.protect.%s %.4f GiB/s\n", kinds[i].tag,
+		       (double)len * WP_RUNS / (double)(1UL << 30) * 1e9 /
+		       (double)prot);
+		printf("BENCH wp.unprotect.%s %.4f GiB/s\n", kinds[i].tag,
+		       (double)len * WP_RUNS / (double)(1UL << 30) * 1e9 /
+		       (double)unprot);
+		close(uffd);
+		munmap(map, len + HPAGE);
+	}
+	wp = 0;
+}
+
 /* Bounce */
 
 static void cmd_bounce(int argc, char **argv)
@@ -835,7 +951,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "roundtrip", cmd_roundtrip }, { "floor", cmd_floor },
 		{ "scaling", cmd_scaling }, { "fill", cmd_fill },
-		{ "bounce", cmd_bounce },
+		{ "wp", cmd_wp }, { "bounce", cmd_bounce },
 	};
 	unsigned int i;
 
@@ -868,10 +984,13 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"usage: uffd-bench [-t SECONDS] [-m TYPE] roundtrip "
 		"copy|zero|continue read|poll [FAULTS [write]]\n"
+		"       uffd-bench [-t SECONDS] roundtrip wp read|poll "
+		"[FAULTS]\n"
 		"       uffd-bench [-t SECONDS] floor read|write|memcpy "
 		"[FAULTS]\n"
 		"       uffd-bench [-t SECONDS] [-m shmem] scaling [FAULTS]\n"
 		"       uffd-bench [-m TYPE] fill [MIB]\n"
+		"       uffd-bench wp [MIB]\n"
 		"TYPE: anon, shmem or hugetlb\n"
 		"       uffd-bench bounce PROG MIB BOUNCES\n");
 	return 2;
