@@ -461,11 +461,12 @@ def differs_md(diff):
     """What differs between the two kernels besides the series."""
     md = ['## What differs besides the series', '',
           'The upstream kernel is the pristine base, with upstream\'s '
-          'userfaultfd as 6.1 has it: its write-protect (uffd-wp pte, pmd '
-          'and swap bits, `HAVE_ARCH_USERFAULTFD_WP`), minor-fault and pte '
-          'marker (`PTE_MARKER_UFFD_WP`) hooks are compiled in and run on '
-          'the fault, zap, fork and mprotect paths, while ours does not '
-          'have those features yet. Everything else is the same source.', '']
+          'userfaultfd as 6.1 has it. Both have write protection '
+          '(`HAVE_ARCH_USERFAULTFD_WP`) and minor faults; upstream\'s pte '
+          'markers (`PTE_MARKER_UFFD_WP`, write protection of shmem and '
+          'hugetlbfs) are compiled in and run on the zap, fork and mprotect '
+          'paths, while ours does not have them yet. Everything else is the '
+          'same source.', '']
     if diff is None:
         md += ['(The two .config files were not given: no symbol list.)', '']
     elif diff:

@@ -95,7 +95,7 @@ class BenchReport(unittest.TestCase):
         rep, md = self.report()
         self.assertEqual(rep['config_diff'], [['CONFIG_PTE_MARKER', 'y', 'n']])
         self.assertIn('`CONFIG_PTE_MARKER` y → n', md)
-        self.assertIn('write-protect', md)
+        self.assertIn('pte markers', md)
 
 
 if __name__ == '__main__':
