@@ -779,6 +779,17 @@ static void cmd_scaling(int argc, char **argv)
 
 /* Bulk fill */
 
+/* The bytes of the MIB argument of @cmd (FILL_MIB), in whole huge pages. */
+static size_t mib_arg(int argc, char **argv, const char *cmd)
+{
+	unsigned long mib = argc > 0 ? strtoul(argv[0], NULL, 0) : FILL_MIB;
+	size_t len = (mib << 20) / HPAGE * HPAGE;
+
+	if (!len)
+		die("%s: at least 2 MiB\n", cmd);
+	return len;
+}
+
 /* One fill of @len bytes at @dst, @chunk bytes an ioctl; -1 @uffd: memcpy */
 static void fill_one(const char *name, char *dst, const char *src,
 		     size_t len, size_t chunk, int uffd, enum uffd_op op)
@@ -812,18 +823,13 @@ static void cmd_fill(int argc, char **argv)
 	static const struct { const char *tag; size_t chunk; } chunks[] = {
 		{ "4k", 4UL << 10 }, { "64k", 64UL << 10 }, { "2m", 2UL << 20 },
 	};
-	unsigned long mib = FILL_MIB;
 	char name[64], *src, *dst, *plain;
 	enum uffd_op op;
 	unsigned int i;
 	size_t len;
 	int uffd;
 
-	if (argc > 0)
-		mib = strtoul(argv[0], NULL, 0);
-	len = (mib << 20) / HPAGE * HPAGE;
-	if (!len)
-		die("fill: at least 2 MiB\n");
+	len = mib_arg(argc, argv, "fill");
 	src = map_anon(len);
 	memset(src, 0x5a, len);
 	dst = map_area(len);
@@ -868,7 +874,6 @@ static void cmd_wp(int argc, char **argv)
 	static const struct { const char *tag; int advice; } kinds[] = {
 		{ "4k", MADV_NOHUGEPAGE }, { "thp", MADV_HUGEPAGE },
 	};
-	unsigned long mib = FILL_MIB;
 	uint64_t t0, prot, unprot, rewrite;
 	unsigned int i, run;
 	size_t off;
@@ -876,11 +881,7 @@ static void cmd_wp(int argc, char **argv)
 	size_t len;
 	int uffd;
 
-	if (argc > 0)
-		mib = strtoul(argv[0], NULL, 0);
-	len = (mib << 20) / HPAGE * HPAGE;
-	if (!len)
-		die("wp: at least 2 MiB\n");
+	len = mib_arg(argc, argv, "wp");
 	wp = 1;
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
 		/* Aligned to a huge page, so that every pmd can be one. */
