@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qemu-postcopy [PAYLOAD [BACKEND]]: QEMU postcopy live migration as a
- * client of userfaultfd.  Runs a source and a destination
+ * qemu-postcopy [PAYLOAD [BACKEND [MODE]]]: QEMU postcopy live migration,
+ * or with MODE "snapshot" QEMU's background snapshot, as a client of
+ * userfaultfd.  Runs a source and a destination
  * qemu-system-x86_64 (TCG)
  * on this machine, the guest being PAYLOAD (postcopy-payload.S: a multiboot
  * image that keeps rewriting a pattern over 16 MiB of its RAM and checking
@@ -32,6 +33,18 @@
  * "hugetlbfs" (memory-backend-file,share=on on the hugetlbfs mount
  * /dev/hugepages: huge pages filled whole on the destination).
  *
+ * MODE "snapshot" saves the running guest's RAM with the background-snapshot
+ * capability instead: the source write-protects the guest's RAM
+ * (UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT) and saves each page
+ * before the guest's first write to it, while the guest keeps making
+ * passes; the saving runs at PRE_BW bytes/s, so that the guest writes
+ * most pages before they are saved.  The snapshot is loaded into the
+ * destination (-S, paused): its RAM must be the guest's at one instant,
+ * the start of the snapshot (the dump check above, at a pass the guest
+ * was at when the snapshot started); the destination guest then runs on
+ * from there.  A write that went through unreported would leave a page
+ * of a later pass in the snapshot.
+ *
  * QEMU is /usr/bin/qemu-system-x86_64, or $QEMU.  Everything it writes
  * goes to /tmp/qemu-postcopy-{src,dst}.log, shown on failure.
  */
@@ -40,6 +53,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +82,7 @@
 #define KSFT_SKIP	4
 
 static const char *qemu = "/usr/bin/qemu-system-x86_64";
+static bool snapshot;	/* MODE "snapshot" */
 static pid_t pids[2];
 static const char *const names[2] = { "src", "dst" };
 
@@ -189,6 +204,9 @@ static void start_qemu(int i, const char *payload, const char *sock,
 	if (i == 1) {
 		argv[n++] = "-incoming";
 		argv[n++] = "defer";
+		/* A snapshot's guest stays stopped, to be checked first. */
+		if (snapshot)
+			argv[n++] = "-S";
 	}
 	argv[n] = NULL;
 
@@ -426,16 +444,167 @@ static uint32_t check_dump(const char *path)
 	return pass;
 }
 
+/*
+ * Wait until the migration of @q has completed; fail if it ends otherwise
+ * or takes more than @ms.  QEMU @alive must stay up meanwhile.  Returns
+ * the answer of query-migrate.
+ */
+static const char *wait_completed(struct qmp *q, int alive, long ms)
+{
+	long t0 = now_ms();
+	char status[64];
+	const char *l;
+
+	for (;;) {
+		l = qmp(q, "{\"execute\": \"query-migrate\"}");
+		json_str(l, "status", status, sizeof(status));
+		if (!strcmp(status, "completed"))
+			return l;
+		/* "(none)": an incoming migration that has not started. */
+		if (strcmp(status, "(none)") && strcmp(status, "setup") &&
+		    strcmp(status, "active") &&
+		    strcmp(status, "postcopy-active") && strcmp(status, "device"))
+			fail("%s migration %s: %s", q->name, status, l);
+		if (now_ms() - t0 > ms)
+			fail("%s migration still %s after %ld ms: %s", q->name,
+			     status, ms, l);
+		check_alive(alive);
+		usleep(200000);
+	}
+}
+
+/* Stop the guest of @q, dump its RAM and check it: the passes made. */
+static uint32_t check_guest(struct qmp *q, const char *dump)
+{
+	uint32_t passes;
+
+	qmp(q, "{\"execute\": \"stop\"}");
+	qmp(q, "{\"execute\": \"pmemsave\", \"arguments\": "
+	    "{\"val\": 0, \"size\": %d, \"filename\": \"%s\"}}",
+	    GUEST_MB << 20, dump);
+	passes = check_dump(dump);
+	unlink(dump);
+	return passes;
+}
+
+/* The source's guest migrates to the destination, postcopy. */
+static void run_postcopy(struct qmp *src, struct qmp *dst, const char *dump)
+{
+	long total, down, setup, requests, transferred;
+	uint32_t passes, p1, p2;
+	char status[64];
+	const char *l;
+
+	l = "{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
+	    "{\"capabilities\": [{\"capability\": \"postcopy-ram\", "
+	    "\"state\": true}]}}";
+	qmp(src, "%s", l);
+	qmp(dst, "%s", l);
+	qmp(dst, "{\"execute\": \"migrate-incoming\", \"arguments\": "
+	    "{\"uri\": \"tcp:127.0.0.1:" PORT "\"}}");
+	qmp(src, "{\"execute\": \"migrate-set-parameters\", \"arguments\": "
+	    "{\"max-bandwidth\": %d}}", PRE_BW);
+	qmp(src, "{\"execute\": \"migrate\", \"arguments\": "
+	    "{\"uri\": \"tcp:127.0.0.1:" PORT "\"}}");
+	usleep(PRE_MS * 1000);
+	l = qmp(src, "{\"execute\": \"query-migrate\"}");
+	json_str(l, "status", status, sizeof(status));
+	printf("# after %d ms of precopy: %s, %ld bytes sent\n", PRE_MS,
+	       status, json_num(l, "transferred"));
+	if (strcmp(status, "active"))
+		fail("migration %s before the switch: %s", status, l);
+	qmp(src, "{\"execute\": \"migrate-start-postcopy\"}");
+
+	l = wait_completed(src, 1, MIGRATE_MS);
+	total = json_num(l, "total-time");
+	down = json_num(l, "downtime");
+	setup = json_num(l, "setup-time");
+	requests = json_num(l, "postcopy-requests");
+	transferred = json_num(l, "transferred");
+	printf("# source: %s\n", l);
+
+	/* The destination finishes when its last page is in. */
+	wait_completed(dst, 1, QMP_MS);
+	l = qmp(dst, "{\"execute\": \"query-status\"}");
+	json_str(l, "status", status, sizeof(status));
+	if (strcmp(status, "running"))
+		fail("destination guest %s: %s", status, l);
+	p1 = guest_word(dst, PASS_ADDR);
+	p2 = wait_passes(dst, p1, START_MS);
+	passes = check_guest(dst, dump);
+	printf("# destination guest: passes %u then %u while checked, %u in the dump\n",
+	       p1, p2, passes);
+	stop_all();
+
+	printf("# figures: total-time %ld ms, downtime %ld ms, setup-time %ld ms, postcopy-requests %ld, transferred %ld bytes\n",
+	       total, down, setup, requests, transferred);
+	if (requests <= 0)
+		fail("no postcopy requests: the destination faulted no page in");
+}
+
+/*
+ * The source saves its running guest with a background snapshot, which
+ * the destination loads and checks.
+ */
+static void run_snapshot(struct qmp *src, struct qmp *dst, const char *dump)
+{
+	const char *file = "/tmp/qemu-postcopy.snapshot";
+	uint32_t p0, p1, passes, p2;
+	long total, transferred;
+	char status[64];
+	const char *l;
+
+	unlink(file);
+	qmp(src, "{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
+	    "{\"capabilities\": [{\"capability\": \"background-snapshot\", "
+	    "\"state\": true}]}}");
+	qmp(src, "{\"execute\": \"migrate-set-parameters\", \"arguments\": "
+	    "{\"max-bandwidth\": %d}}", PRE_BW);
+	p0 = guest_word(src, PASS_ADDR);
+	qmp(src, "{\"execute\": \"migrate\", \"arguments\": "
+	    "{\"uri\": \"exec:cat > %s\"}}", file);
+	l = wait_completed(src, 1, MIGRATE_MS);
+	total = json_num(l, "total-time");
+	transferred = json_num(l, "transferred");
+	printf("# source: %s\n", l);
+	l = qmp(src, "{\"execute\": \"query-status\"}");
+	json_str(l, "status", status, sizeof(status));
+	if (strcmp(status, "running"))
+		fail("source guest %s after the snapshot: %s", status, l);
+	p1 = guest_word(src, PASS_ADDR);
+	if (p1 < p0 + 2)
+		fail("the source guest made passes %u to %u while its RAM was saved: too few writes to protected pages",
+		     p0, p1);
+
+	qmp(dst, "{\"execute\": \"migrate-incoming\", \"arguments\": "
+	    "{\"uri\": \"exec:cat %s\"}}", file);
+	wait_completed(dst, 0, MIGRATE_MS);
+	unlink(file);
+	/* The RAM as saved, the guest not run yet. */
+	passes = check_guest(dst, dump);
+	if (passes < p0 || passes > p0 + 1)
+		fail("the snapshot holds pass %u, taken at pass %u (the guest was at pass %u when it completed)",
+		     passes, p0, p1);
+	qmp(dst, "{\"execute\": \"cont\"}");
+	p2 = wait_passes(dst, passes + 1, START_MS);
+	check_guest(dst, dump);
+	printf("# snapshot started at pass %u, holds pass %u; the guest was at pass %u when it completed; loaded, it ran on to pass %u\n",
+	       p0, passes, p1, p2);
+	stop_all();
+	printf("# figures: total-time %ld ms, transferred %ld bytes, passes during the snapshot %u\n",
+	       total, transferred, p1 - p0);
+}
+
 int main(int argc, char **argv)
 {
 	static struct qmp src, dst;
 	const char *payload = argc > 1 ? argv[1] : "postcopy-payload";
 	const char *backend = argc > 2 ? argv[2] : "anon";
+	const char *mode = argc > 3 ? argv[3] : "postcopy";
 	const char *dump = "/tmp/qemu-postcopy-dst.ram";
-	long t0, total, down, setup, requests, transferred;
-	char status[64], path[256];
-	uint32_t passes, p1, p2;
-	const char *l;
+	char path[256];
+	uint32_t passes;
+	long t0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (getenv("QEMU"))
@@ -453,7 +622,10 @@ int main(int argc, char **argv)
 	if (strcmp(backend, "anon") && strcmp(backend, "memfd") &&
 	    strcmp(backend, "hugetlbfs"))
 		fail("backend %s: anon, memfd or hugetlbfs", backend);
-	printf("# guest RAM: %s\n", backend);
+	if (strcmp(mode, "postcopy") && strcmp(mode, "snapshot"))
+		fail("mode %s: postcopy or snapshot", mode);
+	snapshot = !strcmp(mode, "snapshot");
+	printf("# guest RAM: %s, %s\n", backend, mode);
 	bring_up_lo();
 	unlink("/tmp/qemu-postcopy-src.qmp");
 	unlink("/tmp/qemu-postcopy-dst.qmp");
@@ -472,81 +644,10 @@ int main(int argc, char **argv)
 	printf("# QEMUs up, source guest at pass %u after %ld ms\n", passes,
 	       now_ms() - t0);
 
-	l = "{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
-	    "{\"capabilities\": [{\"capability\": \"postcopy-ram\", "
-	    "\"state\": true}]}}";
-	qmp(&src, "%s", l);
-	qmp(&dst, "%s", l);
-	qmp(&dst, "{\"execute\": \"migrate-incoming\", \"arguments\": "
-	    "{\"uri\": \"tcp:127.0.0.1:" PORT "\"}}");
-	qmp(&src, "{\"execute\": \"migrate-set-parameters\", \"arguments\": "
-	    "{\"max-bandwidth\": %d}}", PRE_BW);
-	qmp(&src, "{\"execute\": \"migrate\", \"arguments\": "
-	    "{\"uri\": \"tcp:127.0.0.1:" PORT "\"}}");
-	usleep(PRE_MS * 1000);
-	l = qmp(&src, "{\"execute\": \"query-migrate\"}");
-	json_str(l, "status", status, sizeof(status));
-	printf("# after %d ms of precopy: %s, %ld bytes sent\n", PRE_MS,
-	       status, json_num(l, "transferred"));
-	if (strcmp(status, "active"))
-		fail("migration %s before the switch: %s", status, l);
-	qmp(&src, "{\"execute\": \"migrate-start-postcopy\"}");
-
-	t0 = now_ms();
-	for (;;) {
-		l = qmp(&src, "{\"execute\": \"query-migrate\"}");
-		json_str(l, "status", status, sizeof(status));
-		if (!strcmp(status, "completed"))
-			break;
-		if (strcmp(status, "active") && strcmp(status, "postcopy-active") &&
-		    strcmp(status, "device"))
-			fail("migration %s: %s", status, l);
-		if (now_ms() - t0 > MIGRATE_MS)
-			fail("migration still %s after %d ms: %s", status,
-			     MIGRATE_MS, l);
-		check_alive(1);
-		usleep(200000);
-	}
-	total = json_num(l, "total-time");
-	down = json_num(l, "downtime");
-	setup = json_num(l, "setup-time");
-	requests = json_num(l, "postcopy-requests");
-	transferred = json_num(l, "transferred");
-	printf("# source: %s\n", l);
-
-	/* The destination finishes when its last page is in. */
-	t0 = now_ms();
-	for (;;) {
-		l = qmp(&dst, "{\"execute\": \"query-migrate\"}");
-		json_str(l, "status", status, sizeof(status));
-		if (!strcmp(status, "completed"))
-			break;
-		if (strcmp(status, "active") && strcmp(status, "postcopy-active"))
-			fail("destination migration %s: %s", status, l);
-		if (now_ms() - t0 > QMP_MS)
-			fail("destination still %s: %s", status, l);
-		usleep(200000);
-	}
-	l = qmp(&dst, "{\"execute\": \"query-status\"}");
-	json_str(l, "status", status, sizeof(status));
-	if (strcmp(status, "running"))
-		fail("destination guest %s: %s", status, l);
-	p1 = guest_word(&dst, PASS_ADDR);
-	p2 = wait_passes(&dst, p1, START_MS);
-	qmp(&dst, "{\"execute\": \"stop\"}");
-	qmp(&dst, "{\"execute\": \"pmemsave\", \"arguments\": "
-	    "{\"val\": 0, \"size\": %d, \"filename\": \"%s\"}}",
-	    GUEST_MB << 20, dump);
-	passes = check_dump(dump);
-	unlink(dump);
-	printf("# destination guest: passes %u then %u while checked, %u in the dump\n",
-	       p1, p2, passes);
-	stop_all();
-
-	printf("# figures: total-time %ld ms, downtime %ld ms, setup-time %ld ms, postcopy-requests %ld, transferred %ld bytes\n",
-	       total, down, setup, requests, transferred);
-	if (requests <= 0)
-		fail("no postcopy requests: the destination faulted no page in");
-	printf("ok 1 qemu-postcopy\n");
+	if (snapshot)
+		run_snapshot(&src, &dst, dump);
+	else
+		run_postcopy(&src, &dst, dump);
+	printf("ok 1 qemu-%s\n", snapshot ? "snapshot" : "postcopy");
 	return 0;
 }
