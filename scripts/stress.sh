@@ -100,7 +100,7 @@ done
 if [ "$n" -eq 0 ] || [ "$bounces" -eq 0 ] || [ "$itmo" -eq 0 ]; then
 	die "STRESS_N, STRESS_BOUNCES and STRESS_ITER_TIMEOUT must be at least 1"
 fi
-[[ $type =~ ^[a-z_]+$ ]] || die "STRESS_TYPE=$type is not a test type"
+[[ $type =~ ^[a-z_]+(:wp)?$ ]] || die "STRESS_TYPE=$type is not a test type"
 secs=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
 # The guest-side limit of the loop: the budget, one more iteration, and some
 # slack. boot.sh adds its boot allowance for the host-side limit.
